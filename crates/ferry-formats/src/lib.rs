@@ -1,0 +1,1 @@
+//! ferry-formats (being written).

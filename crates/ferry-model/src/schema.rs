@@ -1,0 +1,78 @@
+//! Key schemas, attribute definitions, secondary index and table definitions.
+
+use serde::{Deserialize, Serialize};
+
+/// The type of a key attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScalarType {
+    S,
+    N,
+    B,
+}
+
+/// One key attribute: its name and type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KeyAttr {
+    pub name: String,
+    pub ty: ScalarType,
+}
+
+/// A primary key schema: a partition (HASH) key and an optional sort (RANGE) key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KeySchema {
+    pub hash: KeyAttr,
+    pub range: Option<KeyAttr>,
+}
+
+/// An attribute definition as given to CreateTable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AttributeDefinition {
+    pub name: String,
+    pub ty: ScalarType,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ProjectionType {
+    All,
+    KeysOnly,
+    Include,
+}
+
+/// Which attributes a secondary index holds besides the keys.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Projection {
+    pub ty: ProjectionType,
+    /// Only for `Include`.
+    pub non_key_attributes: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum IndexKind {
+    Global,
+    Local,
+}
+
+/// A secondary index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IndexDef {
+    pub name: String,
+    pub kind: IndexKind,
+    pub key: KeySchema,
+    pub projection: Projection,
+}
+
+/// What the storage engine needs to know about a table. The server keeps the
+/// rest of the DynamoDB description (throughput, tags, …) in `extra`, an opaque
+/// JSON document the engine stores and returns untouched.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableDef {
+    pub name: String,
+    /// A UUID, as DynamoDB's TableId.
+    pub id: String,
+    pub key: KeySchema,
+    pub indexes: Vec<IndexDef>,
+    /// Creation time, microseconds since the Unix epoch.
+    pub created_micros: i64,
+    /// Server-owned description fields (JSON), opaque to the engine.
+    pub extra: serde_json::Value,
+}

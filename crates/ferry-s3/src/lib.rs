@@ -1,0 +1,1 @@
+//! ferry-s3 (being written).

@@ -1,0 +1,1 @@
+//! ferry-storage (being written).
