@@ -7,11 +7,23 @@
 
 mod number;
 mod schema;
+mod size;
+mod validate;
 mod value;
 
-pub use number::{Number, NumberError};
-pub use schema::{
-    AttributeDefinition, IndexDef, IndexKind, KeyAttr, KeySchema, Projection, ProjectionType,
-    ScalarType, TableDef,
+pub use number::{
+    MALFORMED_NUMBER_MESSAGE, MAX_DIGITS, Number, NumberError, OVERFLOW_MESSAGE,
+    TOO_MANY_DIGITS_MESSAGE, UNDERFLOW_MESSAGE,
 };
-pub use value::{AttributeValue, Item};
+pub use schema::{
+    AttributeDefinition, IndexDef, IndexKind, KeyAttr, KeySchema, PitrSettings, Projection,
+    ProjectionType, ScalarType, TableDef, TableStatus,
+};
+pub use size::{MAX_ITEM_SIZE, item_size, number_size, value_size};
+pub use validate::{
+    IndexKeyContext, MAX_HASH_KEY_SIZE, MAX_NESTING_DEPTH, MAX_RANGE_KEY_SIZE, ValidationError,
+    nesting_depth, validate_index_keys, validate_item, validate_key, validate_key_only,
+    validate_value,
+};
+pub use value::wire::{EMPTY_VALUE_MESSAGE, MULTIPLE_TYPES_MESSAGE, NULL_FALSE_MESSAGE};
+pub use value::{AttributeValue, Item, PrimaryKey, serde_error_validation_message};

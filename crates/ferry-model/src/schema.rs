@@ -10,6 +10,17 @@ pub enum ScalarType {
     B,
 }
 
+impl ScalarType {
+    /// The type's name in DynamoDB: `S`, `N` or `B`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalarType::S => "S",
+            ScalarType::N => "N",
+            ScalarType::B => "B",
+        }
+    }
+}
+
 /// One key attribute: its name and type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct KeyAttr {
@@ -61,6 +72,26 @@ pub struct IndexDef {
     pub projection: Projection,
 }
 
+/// A table's lifecycle state, as DescribeTable reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TableStatus {
+    Creating,
+    Active,
+    Updating,
+    Deleting,
+}
+
+/// Point-in-time recovery settings of a table. While set, the engine keeps
+/// every item version younger than the window (and the newest one older).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PitrSettings {
+    /// 1..=35.
+    pub recovery_period_days: u32,
+    /// When PITR was (last) turned on, microseconds since the Unix epoch:
+    /// the earliest restorable time can never be before it.
+    pub enabled_micros: i64,
+}
+
 /// What the storage engine needs to know about a table. The server keeps the
 /// rest of the DynamoDB description (throughput, tags, …) in `extra`, an opaque
 /// JSON document the engine stores and returns untouched.
@@ -73,6 +104,9 @@ pub struct TableDef {
     pub indexes: Vec<IndexDef>,
     /// Creation time, microseconds since the Unix epoch.
     pub created_micros: i64,
+    pub status: TableStatus,
+    /// `Some` while point-in-time recovery is on.
+    pub pitr: Option<PitrSettings>,
     /// Server-owned description fields (JSON), opaque to the engine.
     pub extra: serde_json::Value,
 }
