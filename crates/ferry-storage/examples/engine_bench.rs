@@ -1,0 +1,219 @@
+//! Engine throughput figures (a benchmark, not a test): bulk loading of
+//! ~330-byte items on two threads, single-item writes, point reads and a
+//! full scan, on a temporary on-disk database.
+//!
+//! `cargo run --release -p ferry-storage --example engine_bench [items]`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferry_model::{
+    AttributeValue, IndexDef, IndexKind, Item, KeyAttr, KeySchema, Number, PrimaryKey, Projection,
+    ProjectionType, ScalarType, TableDef, TableStatus,
+};
+use ferry_storage::{Engine, EngineConfig, ScanSpec, Table, Write};
+
+/// The allocator the `ferry` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn s(v: String) -> AttributeValue {
+    AttributeValue::S(v)
+}
+
+fn num(v: i64) -> AttributeValue {
+    AttributeValue::N(Number::from(v))
+}
+
+/// A ~330-byte item (DynamoDB size) with a string key, a number sort key,
+/// strings, numbers, a bool and a small map.
+fn make_item(i: u64) -> Item {
+    let mut it = Item::new();
+    it.insert("pk".into(), s(format!("user#{:012}", i / 4)));
+    it.insert("sk".into(), num((i % 4) as i64));
+    it.insert(
+        "name".into(),
+        s(format!("Customer number {i} of the benchmark")),
+    );
+    it.insert("email".into(), s(format!("customer{i}@example.com")));
+    it.insert(
+        "address".into(),
+        s(format!(
+            "{} Long Street, Springfield, Some Region, 12345, Country",
+            i % 997
+        )),
+    );
+    it.insert(
+        "status".into(),
+        s(["active", "inactive", "pending"][(i % 3) as usize].into()),
+    );
+    it.insert("score".into(), num((i * 7919 % 100_000) as i64));
+    it.insert(
+        "balance".into(),
+        AttributeValue::N(Number::parse("12345.6789").expect("n")),
+    );
+    it.insert("verified".into(), AttributeValue::Bool(i.is_multiple_of(2)));
+    let mut m = Item::new();
+    m.insert("theme".into(), s("dark".into()));
+    m.insert("lang".into(), s("en-GB".into()));
+    m.insert("notes".into(), s("x".repeat(80)));
+    it.insert("prefs".into(), AttributeValue::M(m));
+    it
+}
+
+fn table_def(name: &str, gsi: bool) -> TableDef {
+    let attr = |n: &str, ty| KeyAttr { name: n.into(), ty };
+    TableDef {
+        name: name.into(),
+        id: name.into(),
+        key: KeySchema {
+            hash: attr("pk", ScalarType::S),
+            range: Some(attr("sk", ScalarType::N)),
+        },
+        indexes: if gsi {
+            vec![IndexDef {
+                name: "by_status".into(),
+                kind: IndexKind::Global,
+                key: KeySchema {
+                    hash: attr("status", ScalarType::S),
+                    range: Some(attr("score", ScalarType::N)),
+                },
+                projection: Projection {
+                    ty: ProjectionType::KeysOnly,
+                    non_key_attributes: vec![],
+                },
+            }]
+        } else {
+            vec![]
+        },
+        created_micros: 0,
+        status: TableStatus::Active,
+        pitr: None,
+        extra: serde_json::Value::Null,
+    }
+}
+
+fn bulk(table: &Arc<Table>, n: u64, threads: u64, batch: u64) -> Duration {
+    let loader = table.bulk_loader();
+    let start = Instant::now();
+    std::thread::scope(|sc| {
+        for w in 0..threads {
+            let loader = &loader;
+            sc.spawn(move || {
+                let mut i = w * batch;
+                while i < n {
+                    let end = (i + batch).min(n);
+                    loader
+                        .write((i..end).map(make_item).collect())
+                        .expect("bulk write");
+                    i += threads * batch;
+                }
+            });
+        }
+    });
+    loader.finish().expect("finish");
+    start.elapsed()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p) as usize]
+}
+
+fn main() {
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(EngineConfig {
+        path: Some(dir.path().to_path_buf()),
+        sync: false,
+    })
+    .expect("open");
+    let item_bytes: u64 = (0..1000)
+        .map(|i| ferry_model::item_size(&make_item(i)) as u64)
+        .sum::<u64>()
+        / 1000;
+    println!("items: {n}, average DynamoDB item size: {item_bytes} bytes");
+
+    for (name, gsi) in [("plain", false), ("with_gsi", true)] {
+        let t = engine.create_table(table_def(name, gsi)).expect("create");
+        let took = bulk(&t, n, 2, 10_000);
+        let rate = n as f64 / took.as_secs_f64();
+        println!(
+            "bulk load ({name}, 2 threads, 10k batches): {:.2}s, {:.0} items/s, {:.1} MB/s",
+            took.as_secs_f64(),
+            rate,
+            rate * item_bytes as f64 / 1e6
+        );
+        assert_eq!(t.stats().item_count, n);
+    }
+    let t = engine.table("plain").expect("table");
+
+    // Single-item writes (read-modify-write, no fsync), one and two threads.
+    let writes = 50_000u64;
+    for threads in [1u64, 2] {
+        let start = Instant::now();
+        std::thread::scope(|sc| {
+            for w in 0..threads {
+                let t = &t;
+                sc.spawn(move || {
+                    for i in (w..writes).step_by(threads as usize) {
+                        let it = make_item(n + i);
+                        let key = t.key_of(&it).expect("key");
+                        t.write(&key, |_| Ok::<_, ()>(Write::Put(it))).expect("put");
+                    }
+                });
+            }
+        });
+        let took = start.elapsed();
+        println!(
+            "single puts ({threads} thread(s)): {:.0} items/s",
+            writes as f64 / took.as_secs_f64()
+        );
+    }
+
+    // Point reads.
+    let mut lat = Vec::with_capacity(100_000);
+    let mut x = 12345u64;
+    let start = Instant::now();
+    for _ in 0..100_000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let i = (x >> 33) % n;
+        let key = PrimaryKey {
+            hash: s(format!("user#{:012}", i / 4)),
+            range: Some(num((i % 4) as i64)),
+        };
+        let t0 = Instant::now();
+        let got = t.get(&key, None).expect("get");
+        lat.push(t0.elapsed());
+        assert!(got.is_some());
+    }
+    let took = start.elapsed();
+    lat.sort();
+    println!(
+        "get (random keys): {:.0} reads/s, p50 {:?}, p99 {:?}",
+        100_000.0 / took.as_secs_f64(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+
+    // Full scan.
+    let start = Instant::now();
+    let count = t
+        .scan(&ScanSpec {
+            index: None,
+            segment: None,
+            exclusive_start: None,
+        })
+        .expect("scan")
+        .count();
+    let took = start.elapsed();
+    println!(
+        "scan: {count} items in {:.2}s, {:.0} items/s",
+        took.as_secs_f64(),
+        count as f64 / took.as_secs_f64()
+    );
+}

@@ -1,0 +1,87 @@
+//! The durable catalog in the `sys` keyspace: table records (definition,
+//! table id, index ids), the table-id counter, the clock's high-water mark,
+//! per-table statistics and pending purges of deleted tables.
+//!
+//! ```text
+//! sys keys : "c" name        -> FORMAT | JSON TableRecord
+//!            "n"             -> next table id, u32 BE
+//!            "h"             -> clock high-water mark, i64 BE
+//!            "s" tid u32 BE  -> statistics (see stats.rs)
+//!            "d" tid u32 BE  -> (empty) the table's data is being purged
+//! ```
+
+use ferry_model::{IndexDef, TableDef};
+use serde::{Deserialize, Serialize};
+
+use crate::StorageError;
+use crate::codec::FORMAT;
+
+pub(crate) const TABLE_PREFIX: u8 = b'c';
+pub(crate) const NEXT_TID_KEY: &[u8] = b"n";
+pub(crate) const CLOCK_HW_KEY: &[u8] = b"h";
+pub(crate) const STATS_PREFIX: u8 = b's';
+pub(crate) const PURGE_PREFIX: u8 = b'd';
+
+/// One secondary index and its engine-internal id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct IndexEntry {
+    pub iid: u32,
+    pub def: IndexDef,
+}
+
+/// What the catalog stores about a table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct TableRecord {
+    pub tid: u32,
+    /// The definition without its indexes (those are in `indexes`).
+    pub def: TableDef,
+    /// In `def.indexes` order.
+    pub indexes: Vec<IndexEntry>,
+    pub next_iid: u32,
+    /// The table may hold more than the newest version of some keys (PITR is
+    /// or was on since the last full prune).
+    pub history: bool,
+}
+
+impl TableRecord {
+    /// The definition as the API shows it (indexes included).
+    pub fn full_def(&self) -> TableDef {
+        let mut def = self.def.clone();
+        def.indexes = self.indexes.iter().map(|i| i.def.clone()).collect();
+        def
+    }
+
+    pub fn encode(&self) -> Result<Vec<u8>, StorageError> {
+        let mut out = vec![FORMAT];
+        serde_json::to_writer(&mut out, self).map_err(|e| StorageError::Engine(Box::new(e)))?;
+        Ok(out)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<TableRecord, StorageError> {
+        match bytes.split_first() {
+            Some((&FORMAT, json)) => serde_json::from_slice(json)
+                .map_err(|e| StorageError::Corrupt(format!("table record: {e}"))),
+            _ => Err(StorageError::Corrupt(
+                "table record: unknown format version".to_string(),
+            )),
+        }
+    }
+}
+
+pub(crate) fn table_key(name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + name.len());
+    k.push(TABLE_PREFIX);
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub(crate) fn tid_key(prefix: u8, tid: u32) -> [u8; 5] {
+    let mut k = [prefix, 0, 0, 0, 0];
+    k[1..].copy_from_slice(&tid.to_be_bytes());
+    k
+}
+
+pub(crate) fn tid_of_key(key: &[u8]) -> Option<u32> {
+    let raw: [u8; 4] = key.get(1..5)?.try_into().ok()?;
+    Some(u32::from_be_bytes(raw))
+}

@@ -1,0 +1,121 @@
+//! The fjall database shared by the engine, its tables and the metadata
+//! store: keyspace handles, the clock and the commit lock.
+//!
+//! Every data commit goes through [`Store::commit`]: under one engine-wide
+//! mutex it issues the commit timestamp, lets the caller fill the batch with
+//! keys carrying that timestamp, records the stamp as the clock's durable
+//! high-water mark (so stamps keep increasing across restarts), and commits. So timestamp order is commit
+//! order, and a snapshot taken under the same mutex holds exactly the commits
+//! up to the last issued timestamp ([`Store::settled_snapshot`]): reads as of
+//! a past time are exact and repeatable. fjall serialises its journal writes
+//! anyway, so the mutex costs no parallelism; the expensive parts of a write
+//! (reading, encoding, index projection) happen before it.
+
+use fjall::{Database, Keyspace, OwnedWriteBatch, PersistMode, Snapshot};
+use parking_lot::Mutex;
+
+use crate::catalog::CLOCK_HW_KEY;
+use crate::clock::Clock;
+use crate::{StorageError, Timestamp};
+
+pub(crate) fn engine_err(e: fjall::Error) -> StorageError {
+    StorageError::Engine(Box::new(e))
+}
+
+pub(crate) struct Store {
+    pub db: Database,
+    /// Item versions of every table.
+    pub items: Keyspace,
+    /// Secondary index entries of every table.
+    pub index: Keyspace,
+    /// Catalog, statistics, clock high-water mark.
+    pub sys: Keyspace,
+    /// The `MetaStore`.
+    pub meta: Keyspace,
+    pub clock: Clock,
+    commit: Mutex<()>,
+    sync: bool,
+}
+
+impl Store {
+    pub fn open(db: Database, sync: bool) -> Result<Store, StorageError> {
+        let ks = |name: &str| db.keyspace(name, fjall::KeyspaceCreateOptions::default);
+        let items = ks("items").map_err(engine_err)?;
+        let index = ks("index").map_err(engine_err)?;
+        let sys = ks("sys").map_err(engine_err)?;
+        let meta = ks("meta").map_err(engine_err)?;
+        let hw = match sys.get(CLOCK_HW_KEY).map_err(engine_err)? {
+            Some(v) => i64::from_be_bytes(
+                v.as_ref()
+                    .try_into()
+                    .map_err(|_| StorageError::Corrupt("clock high-water mark".to_string()))?,
+            ),
+            None => 0,
+        };
+        Ok(Store {
+            db,
+            items,
+            index,
+            sys,
+            meta,
+            clock: Clock::new(hw),
+            commit: Mutex::new(()),
+            sync,
+        })
+    }
+
+    /// A batch with the engine's durability: flushed to the OS, or fsynced.
+    pub fn batch(&self) -> OwnedWriteBatch {
+        let mode = if self.sync {
+            PersistMode::SyncData
+        } else {
+            PersistMode::Buffer
+        };
+        self.db.batch().durability(Some(mode))
+    }
+
+    /// Commits a batch without a timestamp (catalog and metadata records).
+    pub fn commit_plain(&self, batch: OwnedWriteBatch) -> Result<(), StorageError> {
+        let _g = self.commit.lock();
+        batch.commit().map_err(engine_err)
+    }
+
+    /// Issues a commit timestamp, lets `build` fill a batch with it, commits,
+    /// then runs `after` (still under the commit lock) with the build result.
+    pub fn commit<R>(
+        &self,
+        build: impl FnOnce(Timestamp, &mut OwnedWriteBatch) -> Result<R, StorageError>,
+        after: impl FnOnce(R),
+    ) -> Result<Timestamp, StorageError> {
+        let _g = self.commit.lock();
+        let ts = self.clock.issue();
+        let mut batch = self.batch();
+        let r = build(ts, &mut batch)?;
+        batch.insert(&self.sys, CLOCK_HW_KEY, ts.to_be_bytes().to_vec());
+        batch.commit().map_err(engine_err)?;
+        after(r);
+        Ok(ts)
+    }
+
+    /// Runs `f` under the commit lock (no commit can interleave).
+    pub fn exclusive<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _g = self.commit.lock();
+        f()
+    }
+
+    /// A snapshot that holds every commit whose stamp is at most the clock's
+    /// last issued value, and no partial commit.
+    pub fn settled_snapshot(&self) -> Snapshot {
+        let _g = self.commit.lock();
+        self.db.snapshot()
+    }
+
+    /// A snapshot for current-state reads.
+    pub fn snapshot(&self) -> Snapshot {
+        self.db.snapshot()
+    }
+
+    pub fn persist(&self) -> Result<(), StorageError> {
+        self.db.persist(PersistMode::SyncAll).map_err(engine_err)
+    }
+}
