@@ -16,7 +16,9 @@ pub fn is_job_id(id: &str) -> bool {
     b.len() == 23
         && b[..14].iter().all(u8::is_ascii_digit)
         && b[14] == b'-'
-        && b[15..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+        && b[15..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
 }
 
 /// The parts of a job ARN: `arn:aws:dynamodb:<region>:<account>:table/<table>/<kind>/<id>`.
@@ -40,7 +42,13 @@ pub fn parse_job_arn<'a>(arn: &'a str, kind: &str) -> Option<JobArn<'a>> {
     if k != kind || table.is_empty() || !is_job_id(id) {
         return None;
     }
-    Some(JobArn { region, account, table, kind: k, id })
+    Some(JobArn {
+        region,
+        account,
+        table,
+        kind: k,
+        id,
+    })
 }
 
 #[cfg(test)]
@@ -58,7 +66,8 @@ mod tests {
 
     #[test]
     fn arns_parse() {
-        let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/T.x-1/export/01693685827463-2d8752fd";
+        let arn =
+            "arn:aws:dynamodb:us-east-1:123456789012:table/T.x-1/export/01693685827463-2d8752fd";
         let p = parse_job_arn(arn, "export").unwrap();
         assert_eq!(p.table, "T.x-1");
         assert_eq!(p.id, "01693685827463-2d8752fd");

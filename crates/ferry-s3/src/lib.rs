@@ -1,1 +1,45 @@
-//! ferry-s3 (being written).
+//! Ferry's S3 endpoint: every request on Ferry's port without `X-Amz-Target`.
+//!
+//! Built on s3s (`=0.14.1`): s3s parses requests, routes operations,
+//! serializes XML and verifies SigV4; [`FerryS3`] implements the operations
+//! over Ferry's own [`ferry_objects::BucketStore`] (`<data-dir>/s3/`).
+//!
+//! Entry point for the server:
+//!
+//! ```ignore
+//! let endpoint = ferry_s3::S3Endpoint::new(store, credentials); // Arc<BucketStore>, Arc<ferry_auth::Credentials>
+//! let resp: http::Response<s3s::Body> = endpoint.call(req).await; // req: http::Request<hyper::body::Incoming>
+//! ```
+//!
+//! `s3s::Body` implements `http_body::Body<Data = Bytes>`, so the response goes
+//! straight back to hyper. [`S3Endpoint::call_body`] takes any `s3s::Body`.
+//!
+//! Supported: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
+//! GetBucketLocation, PutObject, GetObject (Range, partNumber, If-Match,
+//! If-None-Match, If-Modified-Since, If-Unmodified-Since, ChecksumMode),
+//! HeadObject, DeleteObject, DeleteObjects, CopyObject, ListObjects (v1),
+//! ListObjectsV2 (prefix, delimiter, continuation token, start-after,
+//! max-keys, fetch-owner, encoding-type=url), CreateMultipartUpload,
+//! UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+//! ListMultipartUploads. Path-style addressing.
+//!
+//! Integrity: `Content-MD5` and the CRC32, CRC32C, CRC64NVME, SHA1 and SHA256
+//! checksums (headers or aws-chunked trailers) are verified before an object
+//! is published (`BadDigest` / `InvalidDigest` / `InvalidRequest` as S3 sends
+//! them), stored, and returned with `x-amz-checksum-mode: ENABLED`. Multipart
+//! objects get S3's composite (`…-N`) or full-object checksums.
+
+mod body;
+mod bucket_ops;
+mod checksum;
+mod chunked;
+mod conv;
+mod endpoint;
+mod errors;
+mod multipart_ops;
+mod object_ops;
+mod s3;
+
+pub use endpoint::S3Endpoint;
+pub use errors::store_error;
+pub use s3::FerryS3;

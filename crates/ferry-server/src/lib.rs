@@ -1,1 +1,173 @@
-//! ferry-server (being written).
+//! Ferry's server: one HTTP port that speaks the DynamoDB JSON 1.0 protocol
+//! (`X-Amz-Target: DynamoDB_20120810.*`), the CloudWatch Logs subset
+//! (`Logs_20140328.*`) and, for every other request, S3 (through `ferry-s3`).
+//!
+//! Entry points: [`Config`] and [`start`] (used by the `ferry serve` binary
+//! and by the SDK tests). A request goes `http.rs` (accept, frame) →
+//! `router.rs` (which operation) → `dispatch.rs` (the one `match`) → the
+//! family's file (`tables.rs`, `items.rs`, `query.rs`, `scan.rs`,
+//! `batch.rs`, …) → `ferry-storage`, with wire shapes in `wire/` and every
+//! error mapped to the wire in `errors.rs`.
+//!
+//! THE PUBLIC API BELOW IS A CONTRACT other crates are being written against.
+
+mod auth;
+pub mod backups;
+mod batch;
+mod describe;
+mod dispatch;
+pub mod errors;
+pub mod exports;
+mod http;
+pub mod imports;
+mod items;
+mod jobs;
+mod keys;
+pub mod logs;
+mod paging;
+mod params;
+mod query;
+pub mod router;
+mod s3;
+mod scan;
+pub mod state;
+mod tables;
+pub mod validation;
+pub mod wire;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use ferry_storage::{Engine, EngineConfig};
+use tokio::sync::watch;
+
+pub use describe::{TableExtra, describe_table_def};
+pub use state::AppState;
+
+/// Server settings (the `ferry serve` flags).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// `None` = in memory (a temporary directory removed at exit).
+    pub data_dir: Option<PathBuf>,
+    pub region: String,
+    pub account_id: String,
+    /// Access key id -> secret. Empty = accept any request, signed or not.
+    pub credentials: Vec<(String, String)>,
+    /// fsync each commit.
+    pub sync: bool,
+    /// Enable the test-only clock control endpoint.
+    pub test_clock: bool,
+    /// An external S3-compatible endpoint for import/export buckets
+    /// (`--s3-endpoint`); `None` = every bucket is in the embedded store.
+    pub external_s3: Option<ferry_objects::ExternalS3Config>,
+    /// With `external_s3`: only these buckets go external (empty = all).
+    pub external_buckets: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            data_dir: Some(PathBuf::from("ferry-data")),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            credentials: Vec::new(),
+            sync: false,
+            test_clock: false,
+            external_s3: None,
+            external_buckets: Vec::new(),
+        }
+    }
+}
+
+/// A running server.
+pub struct ServerHandle {
+    pub local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    state: Arc<AppState>,
+}
+
+impl ServerHandle {
+    /// Stop accepting, finish in-flight requests, flush storage.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "server task ended abnormally");
+        }
+        let engine = self.state.engine.clone();
+        let jobs = self.state.jobs.clone();
+        drop(self.state);
+        if let Err(e) = tokio::task::spawn_blocking(move || jobs.shutdown()).await {
+            tracing::error!(error = %e, "stopping jobs panicked");
+        }
+        match tokio::task::spawn_blocking(move || engine.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "flush at shutdown failed"),
+            Err(e) => tracing::error!(error = %e, "flush at shutdown panicked"),
+        }
+    }
+
+    /// The shared state (tests and the binary's diagnostics).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+}
+
+/// Where the table engine keeps its files under the data directory.
+pub fn engine_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("db")
+}
+
+/// Bind and start serving in the current tokio runtime.
+pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
+    let path = match &config.data_dir {
+        Some(dir) => {
+            let p = engine_dir(dir);
+            std::fs::create_dir_all(&p).with_context(|| format!("creating {}", p.display()))?;
+            Some(p)
+        }
+        None => None,
+    };
+    let engine_config = EngineConfig {
+        path,
+        sync: config.sync,
+    };
+    let engine = tokio::task::spawn_blocking(move || Engine::open(engine_config))
+        .await
+        .context("opening the table engine")?
+        .context("opening the table engine")?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let local_addr = listener.local_addr()?;
+    let (objects, scratch) = jobs::open_objects(&config)?;
+    let job_runner = jobs::open_jobs(&engine, &objects)?;
+    let recovering = job_runner.clone();
+    tokio::task::spawn_blocking(move || recovering.recover());
+    let credentials = Arc::new(ferry_auth::Credentials::new(
+        config.credentials.iter().cloned(),
+    ));
+    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone());
+    let state = Arc::new(AppState {
+        config,
+        engine,
+        objects,
+        jobs: job_runner,
+        credentials,
+        s3,
+        _scratch: scratch,
+    });
+    let (stop, stop_rx) = watch::channel(false);
+    let task = tokio::spawn(http::serve(listener, state.clone(), stop_rx));
+    tracing::info!(%local_addr, "ferry listening");
+    Ok(ServerHandle {
+        local_addr,
+        stop,
+        task,
+        state,
+    })
+}

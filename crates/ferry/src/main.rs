@@ -1,2 +1,205 @@
-//! The `ferry` binary.
-fn main() {}
+//! The `ferry` binary: `ferry serve` runs the DynamoDB-compatible server
+//! (DynamoDB JSON API, CloudWatch Logs subset and S3 on one port).
+//!
+//! Every flag has a `FERRY_*` environment equivalent. Logging is quiet by
+//! default (warnings and errors on stderr); `--log` or `RUST_LOG` take a
+//! tracing filter such as `info` or `ferry_server=debug`. Once the port is
+//! bound, one line `ferry listening on http://<addr>` goes to stdout (tests
+//! and scripts read the address from it, e.g. with `--listen 127.0.0.1:0`).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ferry",
+    version,
+    about = "A DynamoDB-compatible database with S3 import and export"
+)]
+struct Cli {
+    /// Log filter (tracing syntax: `info`, `ferry_server=debug`, ...); default `warn`.
+    #[arg(long, env = "FERRY_LOG", global = true)]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server: DynamoDB API, CloudWatch Logs subset and S3 on one port.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    #[arg(long, env = "FERRY_LISTEN", default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+    /// Data directory (tables, history, jobs, the embedded S3 store).
+    #[arg(long, env = "FERRY_DATA_DIR", default_value = "./ferry-data")]
+    data_dir: PathBuf,
+    /// Region used in ARNs when a request carries no SigV4 credential scope.
+    #[arg(long, env = "FERRY_REGION", default_value = "us-east-1")]
+    region: String,
+    /// Account id used in ARNs.
+    #[arg(long, env = "FERRY_ACCOUNT_ID", default_value = "000000000000")]
+    account_id: String,
+    /// Keep everything in a temporary directory removed at exit.
+    #[arg(long, env = "FERRY_IN_MEMORY")]
+    in_memory: bool,
+    /// fsync every commit (survives power loss, not only a killed process).
+    #[arg(long, env = "FERRY_SYNC")]
+    sync: bool,
+    /// Accepted credentials as `ACCESS_KEY_ID:SECRET` (repeat or comma-separate);
+    /// none = accept every request, signed or not.
+    #[arg(long = "credentials", env = "FERRY_CREDENTIALS", value_delimiter = ',')]
+    credentials: Vec<String>,
+    /// A file of accepted credentials: `ACCESS_KEY_ID:SECRET` lines or the AWS
+    /// shared-credentials format (`aws_access_key_id = ...`).
+    #[arg(long, env = "FERRY_CREDENTIALS_FILE")]
+    credentials_file: Option<PathBuf>,
+    /// An external S3-compatible endpoint (AWS S3, MinIO, Ceph RGW, ...) that
+    /// import and export read and write instead of the embedded store.
+    #[arg(long, env = "FERRY_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// Region of the external endpoint (default: `AWS_REGION` or us-east-1).
+    #[arg(long, env = "FERRY_S3_REGION")]
+    s3_region: Option<String>,
+    /// Access key for the external endpoint (default: `AWS_ACCESS_KEY_ID`).
+    #[arg(long, env = "FERRY_S3_ACCESS_KEY")]
+    s3_access_key: Option<String>,
+    /// Secret key for the external endpoint (default: `AWS_SECRET_ACCESS_KEY`).
+    #[arg(long, env = "FERRY_S3_SECRET_KEY", hide_env_values = true)]
+    s3_secret_key: Option<String>,
+    /// Use virtual-hosted-style requests on the external endpoint (default: path-style).
+    #[arg(long, env = "FERRY_S3_VIRTUAL_HOSTED")]
+    s3_virtual_hosted: bool,
+    /// Only these buckets go to the external endpoint (repeat or comma-separate;
+    /// default: all import/export buckets).
+    #[arg(
+        long = "s3-external-bucket",
+        env = "FERRY_S3_EXTERNAL_BUCKETS",
+        value_delimiter = ','
+    )]
+    s3_external_buckets: Vec<String>,
+    /// Enable the test-only clock endpoint (`X-Amz-Target: FerryTest.AdvanceClock`).
+    #[arg(long, env = "FERRY_TEST_CLOCK", hide = true)]
+    test_clock: bool,
+}
+
+fn init_logging(filter: Option<&str>) {
+    let filter = match filter {
+        Some(f) => tracing_subscriber::EnvFilter::new(f),
+        None => tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn parse_credentials(list: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    list.iter()
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            let (id, secret) = c
+                .split_once(':')
+                .with_context(|| format!("credentials must be ACCESS_KEY_ID:SECRET, got {c:?}"))?;
+            Ok((id.to_string(), secret.to_string()))
+        })
+        .collect()
+}
+
+/// Resolve when Ctrl-C or SIGTERM arrives.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut credentials = parse_credentials(&args.credentials)?;
+    if let Some(path) = &args.credentials_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading credentials file {}", path.display()))?;
+        let parsed = ferry_auth::Credentials::parse(&text)
+            .with_context(|| format!("parsing credentials file {}", path.display()))?;
+        credentials.extend(parsed.pairs().map(|(k, v)| (k.to_string(), v.to_string())));
+    }
+    let external_s3 = args
+        .s3_endpoint
+        .is_some()
+        .then(|| ferry_objects::ExternalS3Config {
+            endpoint: args.s3_endpoint.clone(),
+            region: args.s3_region.clone(),
+            access_key: args.s3_access_key.clone(),
+            secret_key: args.s3_secret_key.clone(),
+            session_token: None,
+            virtual_hosted: args.s3_virtual_hosted,
+        });
+    let config = ferry_server::Config {
+        listen: args.listen,
+        data_dir: if args.in_memory {
+            None
+        } else {
+            Some(args.data_dir)
+        },
+        region: args.region,
+        account_id: args.account_id,
+        credentials,
+        sync: args.sync,
+        test_clock: args.test_clock,
+        external_s3,
+        external_buckets: args.s3_external_buckets,
+    };
+    let handle = ferry_server::start(config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "ferry listening on http://{}", handle.local_addr)?;
+        out.flush()?;
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    handle.shutdown().await;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log.as_deref());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+    }
+}

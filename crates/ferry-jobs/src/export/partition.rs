@@ -1,0 +1,231 @@
+//! Writing one data file: the items of one hash range of the key space, as
+//! of the export time (full export) or compacted over the period
+//! (incremental export), encoded as DynamoDB JSON or Ion lines, gzipped, and
+//! streamed to object storage in large chunks while its MD5 is computed.
+//!
+//! Memory per writer is bounded: one line buffer (~256 KB) and one chunk of
+//! compressed output (~8 MB) at a time, whatever the table's size.
+
+use std::io::Write;
+use std::ops::Range;
+
+use ferry_model::{Item, KeySchema, item_size};
+use ferry_storage::{Change, StorageError, Table, Timestamp};
+
+use super::sink::{ObjectSink, SinkError};
+use super::spec::{ExportFormat, Period, ViewType};
+
+/// Encoded lines are handed to the gzip encoder in blocks of this size.
+const LINE_BLOCK: usize = 256 * 1024;
+/// Compressed output is sent to object storage in chunks of this size
+/// (small enough for the allocator to recycle; the object clients batch
+/// chunks into multipart parts themselves).
+pub const UPLOAD_CHUNK: usize = 1024 * 1024;
+
+/// What a data file holds.
+#[derive(Clone, Copy, Debug)]
+pub enum Source {
+    /// Every item as of this time (inclusive).
+    Snapshot(Timestamp),
+    /// The changes in `[from, to)`, one record per changed item.
+    Changes(Period),
+}
+
+/// One finished data file: a `manifest-files.json` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileResult {
+    pub key: String,
+    pub item_count: u64,
+    /// Base64 MD5 of the object's bytes.
+    pub md5: String,
+    pub etag: String,
+    pub size: u64,
+    /// DynamoDB item size of what was read (BilledSizeBytes).
+    pub billed_bytes: u64,
+    /// Uncompressed bytes written (throughput figures).
+    pub raw_bytes: u64,
+}
+
+/// Why a data file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PartitionError {
+    #[error("reading the table failed")]
+    Storage(#[from] StorageError),
+    #[error("writing to object storage failed")]
+    Sink(#[from] SinkError),
+    #[error("compressing failed")]
+    Io(#[from] std::io::Error),
+    /// Another partition failed; this one stopped early.
+    #[error("stopped")]
+    Stopped,
+}
+
+/// The compressed-output side of a data file: upload in chunks (the store
+/// reports the MD5 and ETag of what it received).
+struct Output {
+    upload: Box<dyn super::sink::ObjectUpload>,
+    size: u64,
+}
+
+impl Output {
+    fn send(&mut self, chunk: Vec<u8>) -> Result<(), PartitionError> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        self.size += chunk.len() as u64;
+        self.upload.write(chunk)?;
+        Ok(())
+    }
+}
+
+/// Encodes lines, compresses them and ships full chunks.
+struct FileWriter {
+    gz: flate2::write::GzEncoder<Vec<u8>>,
+    lines: Vec<u8>,
+    out: Output,
+    raw: u64,
+}
+
+impl FileWriter {
+    fn new(sink: &dyn ObjectSink, key: &str) -> Result<FileWriter, PartitionError> {
+        let upload = sink.create(key)?;
+        Ok(FileWriter {
+            gz: ferry_formats::compress::gzip_writer(Vec::with_capacity(UPLOAD_CHUNK + LINE_BLOCK)),
+            lines: Vec::with_capacity(LINE_BLOCK + 64 * 1024),
+            out: Output { upload, size: 0 },
+            raw: 0,
+        })
+    }
+
+    /// Called after each line was appended to `self.lines`.
+    fn after_line(&mut self) -> Result<(), PartitionError> {
+        if self.lines.len() >= LINE_BLOCK {
+            self.flush_lines()?;
+        }
+        Ok(())
+    }
+
+    fn flush_lines(&mut self) -> Result<(), PartitionError> {
+        self.raw += self.lines.len() as u64;
+        self.gz.write_all(&self.lines)?;
+        self.lines.clear();
+        if self.gz.get_ref().len() >= UPLOAD_CHUNK {
+            let chunk = std::mem::replace(
+                self.gz.get_mut(),
+                Vec::with_capacity(UPLOAD_CHUNK + LINE_BLOCK),
+            );
+            self.out.send(chunk)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(String, String, u64, u64), PartitionError> {
+        self.flush_lines()?;
+        let rest = self.gz.finish()?;
+        self.out.send(rest)?;
+        let Output { upload, size } = self.out;
+        let put = upload.finish()?;
+        Ok((put.md5, put.etag, size, self.raw))
+    }
+}
+
+fn line_writer(format: ExportFormat) -> fn(&Item, &mut Vec<u8>) {
+    match format {
+        ExportFormat::DynamodbJson => ferry_formats::ddb_json::write_item_line,
+        ExportFormat::Ion => ferry_formats::ion::write_item_line,
+    }
+}
+
+type ChangeWriter = fn(&Item, u64, Option<&Item>, Option<&Item>, &mut Vec<u8>);
+
+fn change_writer(format: ExportFormat) -> ChangeWriter {
+    match format {
+        ExportFormat::DynamodbJson => ferry_formats::ddb_json::write_change_line,
+        ExportFormat::Ion => ferry_formats::ion::write_change_line,
+    }
+}
+
+/// The images one change record carries, per the spec's table:
+/// insert → new; update → new (+ old); delete → (old); insert+delete → none.
+pub fn record_images(change: &Change, view: ViewType) -> Option<(Option<&Item>, Option<&Item>)> {
+    let with_old = view == ViewType::NewAndOldImages;
+    match (&change.old, &change.new) {
+        (None, None) => None,
+        (None, Some(new)) => Some((None, Some(new))),
+        (Some(old), Some(new)) => Some((with_old.then_some(old), Some(new))),
+        (Some(old), None) => Some((with_old.then_some(old), None)),
+    }
+}
+
+/// What every data file of one export shares.
+pub struct Partitioner<'a> {
+    pub table: &'a Table,
+    pub key_schema: &'a KeySchema,
+    pub source: Source,
+    pub format: ExportFormat,
+    pub sink: &'a dyn ObjectSink,
+}
+
+impl Partitioner<'_> {
+    /// Write the data file `key` for the items of `range`; `stop` is polled
+    /// every few thousand items.
+    pub fn write(
+        &self,
+        range: Range<u64>,
+        key: &str,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Result<FileResult, PartitionError> {
+        let mut w = FileWriter::new(self.sink, key)?;
+        let mut count = 0u64;
+        let mut billed = 0u64;
+        match self.source {
+            Source::Snapshot(ts) => {
+                let write = line_writer(self.format);
+                for item in self.table.scan_as_of(ts, range)? {
+                    let item = item?;
+                    write(&item, &mut w.lines);
+                    billed += item_size(&item) as u64;
+                    count += 1;
+                    w.after_line()?;
+                    if count.is_multiple_of(4096) && stop() {
+                        return Err(PartitionError::Stopped);
+                    }
+                }
+            }
+            Source::Changes(period) => {
+                let write = change_writer(self.format);
+                for change in self.table.changes(period.from, period.to, range)? {
+                    let change = change?;
+                    let Some((old, new)) = record_images(&change, period.view) else {
+                        continue;
+                    };
+                    let keys = change.key.to_item(self.key_schema);
+                    write(
+                        &keys,
+                        change.last_write.max(0) as u64,
+                        old,
+                        new,
+                        &mut w.lines,
+                    );
+                    billed += change.old.as_ref().map_or(0, |i| item_size(i) as u64)
+                        + change.new.as_ref().map_or(0, |i| item_size(i) as u64);
+                    count += 1;
+                    w.after_line()?;
+                    if count.is_multiple_of(4096) && stop() {
+                        return Err(PartitionError::Stopped);
+                    }
+                }
+            }
+        }
+        let (md5, etag, size, raw) = w.finish()?;
+        Ok(FileResult {
+            key: key.to_string(),
+            item_count: count,
+            md5,
+            etag,
+            size,
+            billed_bytes: billed,
+            raw_bytes: raw,
+        })
+    }
+}

@@ -1,0 +1,336 @@
+//! One import's life after ImportTable accepted it: prepare the table, list
+//! and pin the objects, run the pipeline, then finalize (table ACTIVE,
+//! record terminal). Every phase change is written to the record first, so a
+//! restart knows where the import was (see `Imports::recover`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ferry_model::TableStatus;
+use ferry_storage::{BulkLoader, Table};
+
+use super::errlog::ImportErrorLog;
+use super::pipeline::{self, ItemSink, Live, Plan};
+use super::spec::{
+    Counters, Failure, ImportRecord, ImportRequest, ImportStatus, InputCompression, Phase,
+    RECORD_VERSION,
+};
+use super::{
+    ITEM_VALIDATION_CODE, ITEM_VALIDATION_MESSAGE, Imports, MAX_ATTEMPTS, MAX_LOGGED_ERRORS,
+    MAX_OBJECTS,
+};
+use crate::cwlogs::IMPORT_LOG_GROUP;
+use crate::ids;
+
+/// The in-memory state of a running import.
+#[derive(Default)]
+pub struct Running {
+    pub live: Live,
+    /// Set to stop the job (shutdown): it stays IN_PROGRESS.
+    pub stop: AtomicBool,
+    /// Started by recovery after a restart.
+    pub resumed: bool,
+}
+
+/// FailureCode and message when a prefix names more objects than an import
+/// may read (AWS documents the limit, not the code).
+pub const TOO_MANY_OBJECTS_CODE: &str = "ImportSourceObjectLimitExceeded";
+pub fn too_many_objects_message() -> String {
+    format!(
+        "The import source has more than {MAX_OBJECTS} S3 objects under the given prefix; an import can read at most {MAX_OBJECTS} objects."
+    )
+}
+
+/// FailureCode and message of an import a restart interrupted too often.
+pub const INTERRUPTED_CODE: &str = "InternalServerError";
+pub const INTERRUPTED_MESSAGE: &str =
+    "The import was interrupted by server restarts and could not be completed.";
+
+/// The record of a new import.
+pub fn new_record(req: ImportRequest, now_millis: i64, now_micros: i64) -> ImportRecord {
+    let id = ids::new_job_id(now_millis);
+    let table_arn = format!(
+        "arn:aws:dynamodb:{}:{}:table/{}",
+        req.region, req.account_id, req.table.name
+    );
+    let arn = format!("{table_arn}/import/{id}");
+    let table_id = uuid::Uuid::new_v4().to_string();
+    let mut table = req.table;
+    table.id = table_id.clone();
+    table.status = TableStatus::Creating;
+    table.created_micros = now_micros;
+    let mut source = req.source;
+    if source.bucket_owner.is_none() {
+        source.bucket_owner = Some(req.account_id.clone());
+    }
+    ImportRecord {
+        v: RECORD_VERSION,
+        id,
+        arn,
+        region: req.region,
+        account_id: req.account_id,
+        table_name: table.name.clone(),
+        table_arn,
+        table_id,
+        client_token: req.client_token,
+        source,
+        format: req.format,
+        compression: req.compression.unwrap_or(InputCompression::None),
+        format_options: req.format_options,
+        table_creation_parameters: req.table_creation_parameters,
+        table,
+        status: ImportStatus::InProgress,
+        phase: Phase::Accepted,
+        start_millis: now_millis,
+        end_millis: None,
+        counters: Counters::default(),
+        failure: None,
+        attempts: 1,
+    }
+}
+
+struct LoaderSink<'a>(&'a BulkLoader);
+
+impl ItemSink for LoaderSink<'_> {
+    fn write(&self, items: Vec<ferry_model::Item>) -> Result<(), String> {
+        self.0.write(items).map_err(|e| e.to_string())
+    }
+}
+
+fn internal(message: &str) -> Failure {
+    Failure {
+        code: pipeline::INTERNAL_FAILURE_CODE.into(),
+        message: message.into(),
+    }
+}
+
+/// Run (or resume) import `id` to its end.
+pub fn run(imports: &Arc<Imports>, id: &str, running: &Arc<Running>) {
+    let Some(rec) = imports.registry.lock().records.get(id).cloned() else {
+        return;
+    };
+    match rec.phase {
+        Phase::Done => {}
+        Phase::Finalizing => finalize(imports, rec),
+        Phase::Accepted | Phase::Loading => load(imports, rec, running),
+    }
+    imports.registry.lock().running.remove(id);
+}
+
+fn save(imports: &Imports, rec: &ImportRecord) {
+    if let Err(e) = imports.store.put(rec) {
+        tracing::error!(import = %rec.arn, error = %e, "cannot write the import record");
+    }
+    imports
+        .registry
+        .lock()
+        .records
+        .insert(rec.id.clone(), rec.clone());
+}
+
+/// Our table (same id), if it exists.
+fn own_table(imports: &Imports, rec: &ImportRecord) -> Option<Arc<Table>> {
+    imports
+        .engine
+        .table(&rec.table_name)
+        .filter(|t| t.def().id == rec.table_id)
+}
+
+/// The table to load into: fresh and empty (a resumed import starts over).
+fn prepare_table(
+    imports: &Imports,
+    rec: &ImportRecord,
+    resumed: bool,
+) -> Result<Arc<Table>, Failure> {
+    let engine = &imports.engine;
+    match engine.table(&rec.table_name) {
+        Some(t) if t.def().id == rec.table_id => {
+            if !resumed {
+                return Ok(t);
+            }
+            engine
+                .delete_table(&rec.table_name)
+                .map_err(|_| internal("The import could not reset its table after a restart."))?;
+        }
+        Some(_) => {
+            return Err(internal(
+                "The import's table was replaced by another table of the same name.",
+            ));
+        }
+        None => {}
+    }
+    engine.create_table(rec.table.clone()).map_err(|e| {
+        tracing::error!(import = %rec.arn, error = %e, "cannot create the import table");
+        internal("The import could not create its table.")
+    })
+}
+
+/// End the import FAILED before any data: no table is left behind.
+fn fail_without_table(imports: &Imports, mut rec: ImportRecord, failure: Failure) {
+    if own_table(imports, &rec).is_some()
+        && let Err(e) = imports.engine.delete_table(&rec.table_name)
+    {
+        tracing::error!(import = %rec.arn, error = %e, "cannot delete the import table");
+    }
+    rec.status = ImportStatus::Failed;
+    rec.phase = Phase::Done;
+    rec.end_millis = Some(imports.now_millis());
+    tracing::info!(import = %rec.arn, code = %failure.code, "import failed");
+    rec.failure = Some(failure);
+    save(imports, &rec);
+}
+
+fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
+    if running.resumed {
+        rec.attempts += 1;
+        if rec.attempts > MAX_ATTEMPTS {
+            rec.counters = Counters::default();
+            rec.failure = Some(internal(INTERRUPTED_MESSAGE));
+            if let Some(f) = rec.failure.as_mut() {
+                f.code = INTERRUPTED_CODE.into();
+            }
+            rec.phase = Phase::Finalizing;
+            save(imports, &rec);
+            return finalize(imports, rec);
+        }
+        save(imports, &rec);
+        if let Err(e) = imports
+            .logs
+            .delete_stream(IMPORT_LOG_GROUP, &rec.error_stream())
+        {
+            tracing::error!(import = %rec.arn, error = %e, "cannot clear the import error log");
+        }
+    }
+    running.live.reset();
+    // The objects: pinned earlier (resumed while loading), or listed now.
+    let pinned = if rec.phase == Phase::Loading {
+        imports.store.objects(&rec.id).ok().flatten()
+    } else {
+        None
+    };
+    let objects = match pinned {
+        Some(list) => list,
+        None => {
+            let prefix = rec.source.key_prefix.clone().unwrap_or_default();
+            match imports
+                .source
+                .list(&rec.source.bucket, &prefix, MAX_OBJECTS + 1)
+            {
+                Err(e) => return fail_without_table(imports, rec, e.failure()),
+                Ok(list) if list.len() > MAX_OBJECTS => {
+                    let failure = Failure {
+                        code: TOO_MANY_OBJECTS_CODE.into(),
+                        message: too_many_objects_message(),
+                    };
+                    return fail_without_table(imports, rec, failure);
+                }
+                Ok(list) => list,
+            }
+        }
+    };
+    let table = match prepare_table(imports, &rec, running.resumed) {
+        Ok(t) => t,
+        Err(failure) => {
+            rec.failure = Some(failure);
+            rec.phase = Phase::Finalizing;
+            save(imports, &rec);
+            return finalize(imports, rec);
+        }
+    };
+    if rec.phase != Phase::Loading {
+        if let Err(e) = imports.store.put_objects(&rec.id, &objects) {
+            tracing::error!(import = %rec.arn, error = %e, "cannot pin the import objects");
+        }
+        rec.phase = Phase::Loading;
+        save(imports, &rec);
+    }
+
+    let csv = rec
+        .format_options
+        .as_ref()
+        .and_then(|o| o.csv.as_ref())
+        .map(|c| {
+            let mut delimiter = [0u8; 4];
+            ferry_formats::csv::CsvOptions {
+                delimiter: c
+                    .delimiter
+                    .map_or(b',', |d| d.encode_utf8(&mut delimiter).as_bytes()[0]),
+                header: c.header_list.clone(),
+            }
+        });
+    let plan = Plan {
+        bucket: &rec.source.bucket,
+        objects: &objects,
+        format: rec.format,
+        compression: rec.compression,
+        csv,
+        key_types: rec.key_types(),
+        table: &rec.table,
+    };
+    let loader = table.bulk_loader();
+    let errlog = ImportErrorLog::new(
+        &imports.logs,
+        &imports.engine,
+        rec.error_stream(),
+        &rec.source.bucket,
+        &rec.arn,
+        MAX_LOGGED_ERRORS,
+    );
+    let result = pipeline::run(
+        &plan,
+        &imports.config.pipeline,
+        imports.source.as_ref(),
+        &LoaderSink(&loader),
+        &errlog,
+        &running.live,
+        &running.stop,
+    );
+    errlog.flush();
+    let finished = loader.finish();
+    if result.is_ok() && running.stop.load(Ordering::SeqCst) {
+        // Shut down: stays IN_PROGRESS, redone by the next start.
+        tracing::info!(import = %rec.arn, "import interrupted by shutdown");
+        return;
+    }
+    let counters = running.live.snapshot();
+    rec.counters = counters;
+    rec.failure = match (result, finished) {
+        (Err(f), _) => Some(f),
+        (Ok(()), Err(e)) => {
+            tracing::error!(import = %rec.arn, error = %e, "import flush failed");
+            Some(internal("The import failed because of an internal error."))
+        }
+        (Ok(()), Ok(())) if counters.errors > 0 => Some(Failure {
+            code: ITEM_VALIDATION_CODE.into(),
+            message: ITEM_VALIDATION_MESSAGE.into(),
+        }),
+        (Ok(()), Ok(())) => None,
+    };
+    rec.phase = Phase::Finalizing;
+    save(imports, &rec);
+    finalize(imports, rec);
+}
+
+/// Make the table ACTIVE and the record terminal.
+fn finalize(imports: &Imports, mut rec: ImportRecord) {
+    if let Some(table) = own_table(imports, &rec)
+        && let Err(e) = table.update_def(&mut |d| d.status = TableStatus::Active)
+    {
+        tracing::error!(import = %rec.arn, error = %e, "cannot activate the import table");
+    }
+    rec.status = if rec.failure.is_some() {
+        ImportStatus::Failed
+    } else {
+        ImportStatus::Completed
+    };
+    rec.phase = Phase::Done;
+    rec.end_millis = Some(imports.now_millis().max(rec.start_millis));
+    tracing::info!(
+        import = %rec.arn,
+        status = rec.status.as_str(),
+        items = rec.counters.imported_items,
+        errors = rec.counters.errors,
+        "import finished"
+    );
+    save(imports, &rec);
+}

@@ -1,0 +1,33 @@
+//! Request authentication for the JSON services (DynamoDB and CloudWatch
+//! Logs): with `Config::credentials` set, every request must carry a valid
+//! SigV4 signature (ferry-auth's verifier) or gets the error DynamoDB sends
+//! (`MissingAuthenticationTokenException`, `IncompleteSignatureException`,
+//! `UnrecognizedClientException`, `InvalidSignatureException`, all 400).
+//! With no credentials every request is accepted, signed or not.
+
+use std::time::SystemTime;
+
+use ferry_auth::AuthError;
+
+use crate::errors::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+fn code(e: &AuthError) -> ErrorCode {
+    match e {
+        AuthError::MissingAuthenticationToken => ErrorCode::MissingAuthenticationTokenException,
+        AuthError::IncompleteSignature(_) => ErrorCode::IncompleteSignatureException,
+        AuthError::UnrecognizedClient => ErrorCode::UnrecognizedClientException,
+        AuthError::InvalidSignature(_) => ErrorCode::InvalidSignatureException,
+    }
+}
+
+/// Accept or refuse one request.
+pub fn verify(state: &AppState, parts: &http::request::Parts, body: &[u8]) -> Result<(), ApiError> {
+    if state.credentials.is_open() {
+        return Ok(());
+    }
+    match state.credentials.verify(parts, body, SystemTime::now()) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(ApiError::new(code(&e), e.message())),
+    }
+}

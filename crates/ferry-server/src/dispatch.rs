@@ -1,0 +1,59 @@
+//! The one dispatch `match`: each operation to its handler in its family's
+//! file, and the handler's typed answer to JSON.
+
+use serde::Serialize;
+
+use crate::errors::ApiError;
+use crate::router::{LogsOperation, Operation};
+use crate::state::AppState;
+use crate::{backups, batch, exports, imports, items, logs, query, scan, tables, wire};
+
+fn json<T: Serialize>(r: Result<T, ApiError>) -> Result<Vec<u8>, ApiError> {
+    wire::to_json(&r?)
+}
+
+/// Run one DynamoDB operation.
+pub async fn dynamodb(state: &AppState, op: Operation, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    match op {
+        Operation::CreateTable => json(tables::create_table(state, body).await),
+        Operation::DescribeTable => json(tables::describe_table(state, body).await),
+        Operation::ListTables => json(tables::list_tables(state, body).await),
+        Operation::DeleteTable => json(tables::delete_table(state, body).await),
+        Operation::UpdateTable => json(tables::update_table(state, body).await),
+        Operation::PutItem => json(items::put_item(state, body).await),
+        Operation::GetItem => json(items::get_item(state, body).await),
+        Operation::DeleteItem => json(items::delete_item(state, body).await),
+        Operation::UpdateItem => json(items::update_item(state, body).await),
+        Operation::Query => json(query::query(state, body).await),
+        Operation::Scan => json(scan::scan(state, body).await),
+        Operation::BatchWriteItem => json(batch::batch_write_item(state, body).await),
+        Operation::BatchGetItem => json(batch::batch_get_item(state, body).await),
+        Operation::ImportTable => json(imports::import_table(state, body).await),
+        Operation::DescribeImport => json(imports::describe_import(state, body).await),
+        Operation::ListImports => json(imports::list_imports(state, body).await),
+        Operation::ExportTableToPointInTime => {
+            json(exports::export_table_to_point_in_time(state, body).await)
+        }
+        Operation::DescribeExport => json(exports::describe_export(state, body).await),
+        Operation::ListExports => json(exports::list_exports(state, body).await),
+        Operation::UpdateContinuousBackups => {
+            json(backups::update_continuous_backups(state, body).await)
+        }
+        Operation::DescribeContinuousBackups => {
+            json(backups::describe_continuous_backups(state, body).await)
+        }
+        Operation::RestoreTableToPointInTime => {
+            json(backups::restore_table_to_point_in_time(state, body).await)
+        }
+    }
+}
+
+/// Run one CloudWatch Logs operation.
+pub async fn logs(state: &AppState, op: LogsOperation, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    match op {
+        LogsOperation::GetLogEvents => json(logs::get_log_events(state, body).await),
+        LogsOperation::FilterLogEvents => json(logs::filter_log_events(state, body).await),
+        LogsOperation::DescribeLogStreams => json(logs::describe_log_streams(state, body).await),
+        LogsOperation::DescribeLogGroups => json(logs::describe_log_groups(state, body).await),
+    }
+}

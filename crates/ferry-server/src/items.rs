@@ -1,0 +1,392 @@
+//! Single-item operations: PutItem, GetItem, DeleteItem, UpdateItem.
+//!
+//! Each one validates its parameters and compiles its expressions on the
+//! reactor, then does the read-modify-write in one blocking task through
+//! `Table::write`, so the condition is checked against exactly the version
+//! that is replaced.
+
+use ferry_expr::{Condition, Projection, Update};
+use ferry_model::{Item, item_size};
+use ferry_storage::{Write, WriteError};
+
+use crate::errors::ApiError;
+use crate::keys;
+use crate::params::{ExprInputs, placeholders};
+use crate::state::{AppState, active_table, blocking};
+use crate::validation::Checks;
+use crate::wire::items::{
+    DeleteItemInput, GetItemInput, GetItemOutput, PutItemInput, UpdateItemInput, WriteItemOutput,
+};
+use crate::wire::value::item_to_json;
+use crate::wire::{CAPACITY_VALUES, CapacityMode, parse, read_units, write_units};
+
+const RETURN_VALUES: &[&str] = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+const ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
+const METRICS: &[&str] = &["SIZE", "NONE"];
+
+/// A storage write error to the wire.
+pub fn write_error(e: WriteError<ApiError>) -> ApiError {
+    match e {
+        WriteError::Refused(e) => e,
+        WriteError::Storage(e) => e.into(),
+    }
+}
+
+/// ConditionalCheckFailedException, with the old item when the request
+/// asked for it (`ReturnValuesOnConditionCheckFailure: ALL_OLD`).
+pub fn condition_failed(old: Option<&Item>, return_old: bool) -> ApiError {
+    let e = ApiError::conditional_check_failed();
+    match (old, return_old) {
+        (Some(item), true) => e.with_extra("Item", item_to_json(item)),
+        _ => e,
+    }
+}
+
+/// Evaluate an optional condition against the current item.
+pub fn check_condition(
+    cond: Option<&Condition>,
+    old: Option<&Item>,
+    return_old: bool,
+) -> Result<(), ApiError> {
+    if let Some(c) = cond
+        && !c.eval(old)?
+    {
+        return Err(condition_failed(old, return_old));
+    }
+    Ok(())
+}
+
+fn common_checks(
+    c: &mut Checks,
+    table: Option<&str>,
+    capacity: Option<&str>,
+    metrics: Option<&str>,
+) {
+    c.table_name(table);
+    c.one_of(capacity, "returnConsumedCapacity", CAPACITY_VALUES);
+    c.one_of(metrics, "returnItemCollectionMetrics", METRICS);
+}
+
+fn only_old_or_none(rv: Option<&str>) -> Result<(), ApiError> {
+    match rv {
+        None | Some("NONE") | Some("ALL_OLD") => Ok(()),
+        Some(_) => Err(ApiError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        )),
+    }
+}
+
+pub async fn put_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, ApiError> {
+    let input: PutItemInput = parse(body)?;
+    let mut c = Checks::new();
+    common_checks(
+        &mut c,
+        input.table_name.as_deref(),
+        input.return_consumed_capacity.as_deref(),
+        input.return_item_collection_metrics.as_deref(),
+    );
+    c.not_null(input.item.as_ref(), "item");
+    c.one_of(
+        input.return_values.as_deref(),
+        "returnValues",
+        RETURN_VALUES,
+    );
+    c.one_of(
+        input.return_values_on_condition_check_failure.as_deref(),
+        "returnValuesOnConditionCheckFailure",
+        ON_FAILURE,
+    );
+    c.finish()?;
+    let p = placeholders(&ExprInputs {
+        exprs: &[("ConditionExpression", input.condition_expression.is_some())],
+        legacy: &[
+            ("Expected", input.expected.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+        ],
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
+    })?;
+    if let Some(problem) = input.item.as_ref().and_then(|i| i.problem.clone()) {
+        return Err(ApiError::validation(problem));
+    }
+    only_old_or_none(input.return_values.as_deref())?;
+    let condition = input
+        .condition_expression
+        .as_deref()
+        .map(|t| Condition::compile(t, "ConditionExpression", &p))
+        .transpose()?;
+    p.check_all_used()?;
+    drop(p);
+
+    let table_name = input.table_name.unwrap_or_default();
+    let item = input.item.map(|i| i.item).unwrap_or_default();
+    let return_old = input.return_values.as_deref() == Some("ALL_OLD");
+    let old_on_failure =
+        input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
+    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let engine = state.engine.clone();
+    blocking(move || {
+        let table = active_table(&engine, &table_name)?;
+        let def = table.def();
+        let key = keys::check_put_item(&def, &item)?;
+        let new_size = item_size(&item) as u64;
+        let (old, _) = table
+            .write(&key, |old| {
+                check_condition(condition.as_ref(), old, old_on_failure)?;
+                Ok(Write::Put(item))
+            })
+            .map_err(write_error)?;
+        let old_size = old.as_ref().map_or(0, |o| item_size(o) as u64);
+        Ok(WriteItemOutput {
+            attributes: if return_old { old } else { None },
+            consumed_capacity: capacity.report(
+                &table_name,
+                write_units(new_size.max(old_size)),
+                false,
+            ),
+        })
+    })
+    .await
+}
+
+pub async fn get_item(state: &AppState, body: &[u8]) -> Result<GetItemOutput, ApiError> {
+    let input: GetItemInput = parse(body)?;
+    let mut c = Checks::new();
+    common_checks(
+        &mut c,
+        input.table_name.as_deref(),
+        input.return_consumed_capacity.as_deref(),
+        None,
+    );
+    c.not_null(input.key.as_ref(), "key");
+    c.finish()?;
+    let p = placeholders(&ExprInputs {
+        exprs: &[(
+            "ProjectionExpression",
+            input.projection_expression.is_some(),
+        )],
+        legacy: &[("AttributesToGet", input.attributes_to_get.is_some())],
+        names: input.expression_attribute_names.as_ref(),
+        values: None,
+    })?;
+    if let Some(problem) = input.key.as_ref().and_then(|k| k.problem.clone()) {
+        return Err(ApiError::validation(problem));
+    }
+    let projection = input
+        .projection_expression
+        .as_deref()
+        .map(|t| Projection::compile(t, &p))
+        .transpose()?;
+    p.check_all_used()?;
+    drop(p);
+
+    let table_name = input.table_name.unwrap_or_default();
+    let key_item = input.key.map(|k| k.item).unwrap_or_default();
+    let consistent = input.consistent_read.unwrap_or(false);
+    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let engine = state.engine.clone();
+    blocking(move || {
+        let table = active_table(&engine, &table_name)?;
+        let def = table.def();
+        let key = keys::key_param(&def, &key_item)?;
+        let item = table.get(&key, None)?;
+        let size = item.as_ref().map_or(0, |i| item_size(i) as u64);
+        let item = match (item, &projection) {
+            (Some(i), Some(p)) => Some(p.apply(&i)),
+            (i, _) => i,
+        };
+        Ok(GetItemOutput {
+            item,
+            consumed_capacity: capacity.report(&table_name, read_units(size, consistent), true),
+        })
+    })
+    .await
+}
+
+pub async fn delete_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, ApiError> {
+    let input: DeleteItemInput = parse(body)?;
+    let mut c = Checks::new();
+    common_checks(
+        &mut c,
+        input.table_name.as_deref(),
+        input.return_consumed_capacity.as_deref(),
+        input.return_item_collection_metrics.as_deref(),
+    );
+    c.not_null(input.key.as_ref(), "key");
+    c.one_of(
+        input.return_values.as_deref(),
+        "returnValues",
+        RETURN_VALUES,
+    );
+    c.one_of(
+        input.return_values_on_condition_check_failure.as_deref(),
+        "returnValuesOnConditionCheckFailure",
+        ON_FAILURE,
+    );
+    c.finish()?;
+    let p = placeholders(&ExprInputs {
+        exprs: &[("ConditionExpression", input.condition_expression.is_some())],
+        legacy: &[
+            ("Expected", input.expected.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+        ],
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
+    })?;
+    if let Some(problem) = input.key.as_ref().and_then(|k| k.problem.clone()) {
+        return Err(ApiError::validation(problem));
+    }
+    only_old_or_none(input.return_values.as_deref())?;
+    let condition = input
+        .condition_expression
+        .as_deref()
+        .map(|t| Condition::compile(t, "ConditionExpression", &p))
+        .transpose()?;
+    p.check_all_used()?;
+    drop(p);
+
+    let table_name = input.table_name.unwrap_or_default();
+    let key_item = input.key.map(|k| k.item).unwrap_or_default();
+    let return_old = input.return_values.as_deref() == Some("ALL_OLD");
+    let old_on_failure =
+        input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
+    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let engine = state.engine.clone();
+    blocking(move || {
+        let table = active_table(&engine, &table_name)?;
+        let def = table.def();
+        let key = keys::key_param(&def, &key_item)?;
+        let (old, _) = table
+            .write(&key, |old| {
+                check_condition(condition.as_ref(), old, old_on_failure)?;
+                Ok(if old.is_some() {
+                    Write::Delete
+                } else {
+                    Write::Nothing
+                })
+            })
+            .map_err(write_error)?;
+        let old_size = old.as_ref().map_or(0, |o| item_size(o) as u64);
+        Ok(WriteItemOutput {
+            attributes: if return_old { old } else { None },
+            consumed_capacity: capacity.report(&table_name, write_units(old_size), false),
+        })
+    })
+    .await
+}
+
+/// The attributes of `item` among `names` (UPDATED_OLD / UPDATED_NEW).
+fn only(item: Option<&Item>, names: &[String]) -> Option<Item> {
+    let item = item?;
+    let out: Item = names
+        .iter()
+        .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, ApiError> {
+    let input: UpdateItemInput = parse(body)?;
+    let mut c = Checks::new();
+    common_checks(
+        &mut c,
+        input.table_name.as_deref(),
+        input.return_consumed_capacity.as_deref(),
+        input.return_item_collection_metrics.as_deref(),
+    );
+    c.not_null(input.key.as_ref(), "key");
+    c.one_of(
+        input.return_values.as_deref(),
+        "returnValues",
+        RETURN_VALUES,
+    );
+    c.one_of(
+        input.return_values_on_condition_check_failure.as_deref(),
+        "returnValuesOnConditionCheckFailure",
+        ON_FAILURE,
+    );
+    c.finish()?;
+    let p = placeholders(&ExprInputs {
+        exprs: &[
+            ("UpdateExpression", input.update_expression.is_some()),
+            ("ConditionExpression", input.condition_expression.is_some()),
+        ],
+        legacy: &[
+            ("AttributeUpdates", input.attribute_updates.is_some()),
+            ("Expected", input.expected.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+        ],
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
+    })?;
+    if let Some(problem) = input.key.as_ref().and_then(|k| k.problem.clone()) {
+        return Err(ApiError::validation(problem));
+    }
+    let update = input
+        .update_expression
+        .as_deref()
+        .map(|t| Update::compile(t, &p))
+        .transpose()?;
+    let condition = input
+        .condition_expression
+        .as_deref()
+        .map(|t| Condition::compile(t, "ConditionExpression", &p))
+        .transpose()?;
+    p.check_all_used()?;
+    drop(p);
+
+    let table_name = input.table_name.unwrap_or_default();
+    let key_item = input.key.map(|k| k.item).unwrap_or_default();
+    let return_values = input.return_values.unwrap_or_else(|| "NONE".to_string());
+    let old_on_failure =
+        input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
+    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let targets = update
+        .as_ref()
+        .map(|u| u.top_level_targets())
+        .unwrap_or_default();
+    let engine = state.engine.clone();
+    blocking(move || {
+        let table = active_table(&engine, &table_name)?;
+        let def = table.def();
+        let key = keys::key_param(&def, &key_item)?;
+        for k in std::iter::once(&def.key.hash).chain(def.key.range.iter()) {
+            if targets.contains(&k.name) {
+                return Err(ApiError::validation(format!(
+                    "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+                    k.name
+                )));
+            }
+        }
+        let mut new_item: Option<Item> = None;
+        let (old, _) = table
+            .write(&key, |old| {
+                check_condition(condition.as_ref(), old, old_on_failure)?;
+                let mut item = old.cloned().unwrap_or_else(|| key.to_item(&def.key));
+                match &update {
+                    Some(u) => u.apply(&mut item)?,
+                    None if old.is_some() => return Ok(Write::Nothing),
+                    None => {}
+                }
+                keys::check_updated_item(&def, &item)?;
+                new_item = Some(item.clone());
+                Ok(Write::Put(item))
+            })
+            .map_err(write_error)?;
+        let new_item = new_item.or_else(|| old.clone());
+        let size = new_item.as_ref().map_or(0, |i| item_size(i) as u64);
+        let old_size = old.as_ref().map_or(0, |i| item_size(i) as u64);
+        let attributes = match return_values.as_str() {
+            "ALL_OLD" => old,
+            "ALL_NEW" => new_item,
+            "UPDATED_OLD" => only(old.as_ref(), &targets),
+            "UPDATED_NEW" => only(new_item.as_ref(), &targets),
+            _ => None,
+        };
+        Ok(WriteItemOutput {
+            attributes,
+            consumed_capacity: capacity.report(&table_name, write_units(size.max(old_size)), false),
+        })
+    })
+    .await
+}

@@ -1,0 +1,131 @@
+//! Query: a KeyConditionExpression on the table's or an index's key, then
+//! the filter, projection and `Select`, one page at a time (see
+//! `paging.rs`).
+
+use ferry_expr::{Condition, KeyCondition, Projection, SortKeyCondition};
+use ferry_storage::{QuerySpec, SortCondition};
+
+use crate::errors::ApiError;
+use crate::keys::{check_consistent_read, check_start_key, find_index, page_key_names};
+use crate::paging::{PagePlan, SELECT_VALUES, fill_page, needs_table_fetch, resolve_select};
+use crate::params::{ExprInputs, placeholders};
+use crate::state::{AppState, blocking};
+use crate::validation::Checks;
+use crate::wire::query::{PageOutput, QueryInput};
+use crate::wire::{CAPACITY_VALUES, CapacityMode, parse, read_units};
+
+fn sort_condition(c: SortKeyCondition) -> SortCondition {
+    match c {
+        SortKeyCondition::Eq(v) => SortCondition::Eq(v),
+        SortKeyCondition::Lt(v) => SortCondition::Lt(v),
+        SortKeyCondition::Le(v) => SortCondition::Le(v),
+        SortKeyCondition::Gt(v) => SortCondition::Gt(v),
+        SortKeyCondition::Ge(v) => SortCondition::Ge(v),
+        SortKeyCondition::Between(a, b) => SortCondition::Between(a, b),
+        SortKeyCondition::BeginsWith(v) => SortCondition::BeginsWith(v),
+    }
+}
+
+pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError> {
+    let input: QueryInput = parse(body)?;
+    let mut c = Checks::new();
+    c.table_name(input.table_name.as_deref());
+    c.name(input.index_name.as_deref(), "indexName");
+    c.one_of(input.select.as_deref(), "select", SELECT_VALUES);
+    c.at_least(input.limit, "limit", 1);
+    c.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        CAPACITY_VALUES,
+    );
+    c.finish()?;
+    let p = placeholders(&ExprInputs {
+        exprs: &[
+            (
+                "ProjectionExpression",
+                input.projection_expression.is_some(),
+            ),
+            ("FilterExpression", input.filter_expression.is_some()),
+            (
+                "KeyConditionExpression",
+                input.key_condition_expression.is_some(),
+            ),
+        ],
+        legacy: &[
+            ("AttributesToGet", input.attributes_to_get.is_some()),
+            ("QueryFilter", input.query_filter.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("KeyConditions", input.key_conditions.is_some()),
+        ],
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
+    })?;
+    if let Some(problem) = input
+        .exclusive_start_key
+        .as_ref()
+        .and_then(|k| k.problem.as_ref())
+    {
+        return Err(ApiError::validation(format!(
+            "The provided starting key is invalid: {problem}"
+        )));
+    }
+    let Some(kce) = input.key_condition_expression.as_deref() else {
+        return Err(ApiError::validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        ));
+    };
+    let table_name = input.table_name.clone().unwrap_or_default();
+    let table = state.active_table(&table_name)?;
+    let def = table.def();
+    let index = input
+        .index_name
+        .as_deref()
+        .map(|n| find_index(&def, n))
+        .transpose()?;
+    let consistent = input.consistent_read.unwrap_or(false);
+    check_consistent_read(index, consistent)?;
+    let schema = index.map_or(&def.key, |i| &i.key);
+    let key_condition = KeyCondition::compile(kce, schema, &p)?;
+    let filter = input
+        .filter_expression
+        .as_deref()
+        .map(|t| Condition::compile(t, "FilterExpression", &p))
+        .transpose()?;
+    let projection = input
+        .projection_expression
+        .as_deref()
+        .map(|t| Projection::compile(t, &p))
+        .transpose()?;
+    p.check_all_used()?;
+    drop(p);
+    let mode = resolve_select(input.select.as_deref(), projection.is_some(), index, true)?;
+    let exclusive_start = input.exclusive_start_key.map(|k| k.item);
+    if let Some(esk) = &exclusive_start {
+        check_start_key(&def, index, esk)?;
+    }
+    let plan = PagePlan {
+        limit: input.limit.map(|l| l as usize),
+        fetch_from_table: needs_table_fetch(&def, index, mode, projection.as_ref()),
+        key_names: page_key_names(&def, index),
+        filter,
+        projection,
+        mode,
+    };
+    let spec = QuerySpec {
+        index: index.map(|i| i.name.clone()),
+        hash: key_condition.hash,
+        sort: key_condition.sort.map(sort_condition),
+        forward: input.scan_index_forward.unwrap_or(true),
+        exclusive_start,
+    };
+    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let page = blocking(move || {
+        let iter = table.query(&spec)?;
+        fill_page(&table, &def, iter, &plan)
+    })
+    .await?;
+    let mut output = page.output;
+    output.consumed_capacity =
+        capacity.report(&table_name, read_units(page.bytes_read, consistent), true);
+    Ok(output)
+}

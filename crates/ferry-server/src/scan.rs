@@ -1,0 +1,129 @@
+//! Scan: the whole table or index, or one segment of it (segments are
+//! contiguous ranges of the key hash), one page at a time (see
+//! `paging.rs`).
+
+use ferry_expr::{Condition, Projection};
+use ferry_storage::ScanSpec;
+
+use crate::errors::ApiError;
+use crate::keys::{check_consistent_read, check_start_key, find_index, page_key_names};
+use crate::paging::{PagePlan, SELECT_VALUES, fill_page, needs_table_fetch, resolve_select};
+use crate::params::{ExprInputs, placeholders};
+use crate::state::{AppState, blocking};
+use crate::validation::Checks;
+use crate::wire::query::{PageOutput, ScanInput};
+use crate::wire::{CAPACITY_VALUES, CapacityMode, parse, read_units};
+
+pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError> {
+    let input: ScanInput = parse(body)?;
+    let mut c = Checks::new();
+    c.table_name(input.table_name.as_deref());
+    c.name(input.index_name.as_deref(), "indexName");
+    c.one_of(input.select.as_deref(), "select", SELECT_VALUES);
+    c.at_least(input.limit, "limit", 1);
+    c.at_least(input.segment, "segment", 0);
+    c.at_most(input.segment, "segment", 999_999);
+    c.at_least(input.total_segments, "totalSegments", 1);
+    c.at_most(input.total_segments, "totalSegments", 1_000_000);
+    c.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        CAPACITY_VALUES,
+    );
+    c.finish()?;
+    let p = placeholders(&ExprInputs {
+        exprs: &[
+            (
+                "ProjectionExpression",
+                input.projection_expression.is_some(),
+            ),
+            ("FilterExpression", input.filter_expression.is_some()),
+        ],
+        legacy: &[
+            ("AttributesToGet", input.attributes_to_get.is_some()),
+            ("ScanFilter", input.scan_filter.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+        ],
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
+    })?;
+    if let Some(problem) = input
+        .exclusive_start_key
+        .as_ref()
+        .and_then(|k| k.problem.as_ref())
+    {
+        return Err(ApiError::validation(format!(
+            "The provided starting key is invalid: {problem}"
+        )));
+    }
+    let segment = match (input.segment, input.total_segments) {
+        (Some(_), None) => {
+            return Err(ApiError::validation(
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::validation(
+                "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+            ));
+        }
+        (Some(s), Some(t)) if s >= t => {
+            return Err(ApiError::validation(format!(
+                "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+            )));
+        }
+        (Some(s), Some(t)) => Some((s as u32, t as u32)),
+        (None, None) => None,
+    };
+    let filter = input
+        .filter_expression
+        .as_deref()
+        .map(|t| Condition::compile(t, "FilterExpression", &p))
+        .transpose()?;
+    let projection = input
+        .projection_expression
+        .as_deref()
+        .map(|t| Projection::compile(t, &p))
+        .transpose()?;
+    p.check_all_used()?;
+    drop(p);
+
+    let table_name = input.table_name.clone().unwrap_or_default();
+    let table = state.active_table(&table_name)?;
+    let def = table.def();
+    let index = input
+        .index_name
+        .as_deref()
+        .map(|n| find_index(&def, n))
+        .transpose()?;
+    let consistent = input.consistent_read.unwrap_or(false);
+    check_consistent_read(index, consistent)?;
+    let mode = resolve_select(input.select.as_deref(), projection.is_some(), index, false)?;
+    let exclusive_start = input.exclusive_start_key.map(|k| k.item);
+    if let Some(esk) = &exclusive_start {
+        check_start_key(&def, index, esk)?;
+    }
+    let plan = PagePlan {
+        limit: input.limit.map(|l| l as usize),
+        fetch_from_table: needs_table_fetch(&def, index, mode, projection.as_ref()),
+        key_names: page_key_names(&def, index),
+        filter,
+        projection,
+        mode,
+    };
+    let spec = ScanSpec {
+        index: index.map(|i| i.name.clone()),
+        segment,
+        exclusive_start,
+    };
+    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let page = blocking(move || {
+        let iter = table.scan(&spec)?;
+        fill_page(&table, &def, iter, &plan)
+    })
+    .await?;
+    let mut output = page.output;
+    output.consumed_capacity =
+        capacity.report(&table_name, read_units(page.bytes_read, consistent), true);
+    Ok(output)
+}

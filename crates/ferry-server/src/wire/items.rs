@@ -1,0 +1,97 @@
+//! Wire shapes of PutItem, GetItem, DeleteItem and UpdateItem.
+
+use std::collections::HashMap;
+
+use ferry_model::Item;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+
+use super::ConsumedCapacity;
+use super::value::{WireItem, WireValues, ser_opt_item};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutItemInput {
+    pub table_name: Option<String>,
+    pub item: Option<WireItem>,
+    pub condition_expression: Option<String>,
+    pub expression_attribute_names: Option<HashMap<String, String>>,
+    pub expression_attribute_values: Option<WireValues>,
+    pub return_values: Option<String>,
+    pub return_consumed_capacity: Option<String>,
+    pub return_item_collection_metrics: Option<String>,
+    pub return_values_on_condition_check_failure: Option<String>,
+    pub expected: Option<IgnoredAny>,
+    pub conditional_operator: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetItemInput {
+    pub table_name: Option<String>,
+    pub key: Option<WireItem>,
+    pub projection_expression: Option<String>,
+    pub expression_attribute_names: Option<HashMap<String, String>>,
+    pub consistent_read: Option<bool>,
+    pub return_consumed_capacity: Option<String>,
+    pub attributes_to_get: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteItemInput {
+    pub table_name: Option<String>,
+    pub key: Option<WireItem>,
+    pub condition_expression: Option<String>,
+    pub expression_attribute_names: Option<HashMap<String, String>>,
+    pub expression_attribute_values: Option<WireValues>,
+    pub return_values: Option<String>,
+    pub return_consumed_capacity: Option<String>,
+    pub return_item_collection_metrics: Option<String>,
+    pub return_values_on_condition_check_failure: Option<String>,
+    pub expected: Option<IgnoredAny>,
+    pub conditional_operator: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateItemInput {
+    pub table_name: Option<String>,
+    pub key: Option<WireItem>,
+    pub update_expression: Option<String>,
+    pub condition_expression: Option<String>,
+    pub expression_attribute_names: Option<HashMap<String, String>>,
+    pub expression_attribute_values: Option<WireValues>,
+    pub return_values: Option<String>,
+    pub return_consumed_capacity: Option<String>,
+    pub return_item_collection_metrics: Option<String>,
+    pub return_values_on_condition_check_failure: Option<String>,
+    pub attribute_updates: Option<IgnoredAny>,
+    pub expected: Option<IgnoredAny>,
+    pub conditional_operator: Option<IgnoredAny>,
+}
+
+/// The output of PutItem, DeleteItem and UpdateItem.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WriteItemOutput {
+    #[serde(
+        serialize_with = "ser_opt_item",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributes: Option<Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed_capacity: Option<ConsumedCapacity>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetItemOutput {
+    #[serde(
+        serialize_with = "ser_opt_item",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub item: Option<Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed_capacity: Option<ConsumedCapacity>,
+}

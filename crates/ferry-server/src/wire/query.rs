@@ -1,0 +1,80 @@
+//! Wire shapes of Query and Scan.
+
+use std::collections::HashMap;
+
+use ferry_model::Item;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+
+use super::ConsumedCapacity;
+use super::value::{WireItem, WireValues, ser_opt_item};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueryInput {
+    pub table_name: Option<String>,
+    pub index_name: Option<String>,
+    pub select: Option<String>,
+    pub limit: Option<i64>,
+    pub consistent_read: Option<bool>,
+    pub key_condition_expression: Option<String>,
+    pub filter_expression: Option<String>,
+    pub projection_expression: Option<String>,
+    pub expression_attribute_names: Option<HashMap<String, String>>,
+    pub expression_attribute_values: Option<WireValues>,
+    pub scan_index_forward: Option<bool>,
+    pub exclusive_start_key: Option<WireItem>,
+    pub return_consumed_capacity: Option<String>,
+    pub key_conditions: Option<IgnoredAny>,
+    pub query_filter: Option<IgnoredAny>,
+    pub attributes_to_get: Option<IgnoredAny>,
+    pub conditional_operator: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScanInput {
+    pub table_name: Option<String>,
+    pub index_name: Option<String>,
+    pub select: Option<String>,
+    pub limit: Option<i64>,
+    pub consistent_read: Option<bool>,
+    pub filter_expression: Option<String>,
+    pub projection_expression: Option<String>,
+    pub expression_attribute_names: Option<HashMap<String, String>>,
+    pub expression_attribute_values: Option<WireValues>,
+    pub exclusive_start_key: Option<WireItem>,
+    pub segment: Option<i64>,
+    pub total_segments: Option<i64>,
+    pub return_consumed_capacity: Option<String>,
+    pub scan_filter: Option<IgnoredAny>,
+    pub attributes_to_get: Option<IgnoredAny>,
+    pub conditional_operator: Option<IgnoredAny>,
+}
+
+/// The output of Query and Scan.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PageOutput {
+    #[serde(
+        serialize_with = "ser_opt_items",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub items: Option<Vec<Item>>,
+    pub count: u64,
+    pub scanned_count: u64,
+    #[serde(
+        serialize_with = "ser_opt_item",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_evaluated_key: Option<Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed_capacity: Option<ConsumedCapacity>,
+}
+
+fn ser_opt_items<S: serde::Serializer>(items: &Option<Vec<Item>>, s: S) -> Result<S::Ok, S::Error> {
+    match items {
+        Some(i) => super::value::ser_items(i, s),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,15 @@
+//! The one integration-test binary: the real AWS SDKs against a real Ferry
+//! server on an ephemeral loopback port. One module per capability.
+
+mod common;
+
+mod durability;
+mod exports;
+mod imports;
+mod items;
+mod logs;
+mod pitr;
+mod query_scan;
+mod s3;
+mod s3_auth;
+mod tables;

@@ -1,0 +1,974 @@
+//! SDK tests: the S3 endpoint on Ferry's port (aws-sdk-s3, path-style):
+//! buckets, objects and metadata, odd keys and path safety, ranges and
+//! conditional reads, listings, copy and bulk delete, multipart uploads and
+//! 100+ MB streamed objects, verified checksums, persistence across restart.
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart, Delete,
+    MetadataDirective, ObjectIdentifier,
+};
+use base64::Engine as _;
+use md5::Digest as _;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::*;
+
+/// `"<status>/<code>"` of a call that must fail.
+pub fn s3_code<T: std::fmt::Debug, E: ProvideErrorMetadata>(
+    r: Result<T, aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>>,
+) -> String {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => {
+            let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+            format!("{status}/{}", e.code().unwrap_or("<none>"))
+        }
+    }
+}
+
+/// The message of a call that must fail.
+pub fn s3_message<T: std::fmt::Debug, E: ProvideErrorMetadata>(
+    r: Result<T, aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>>,
+) -> String {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.message().unwrap_or("<none>").to_owned(),
+    }
+}
+
+/// One raw HTTP/1.1 request; returns the status and the whole answer.
+pub async fn raw_http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
+}
+
+fn md5_hex(d: &[u8]) -> String {
+    hex::encode(md5::Md5::digest(d))
+}
+
+async fn body(o: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
+    o.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+async fn keys(c: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pages = c.list_objects_v2().bucket(bucket).into_paginator().send();
+    while let Some(p) = pages.next().await {
+        out.extend(
+            p.unwrap()
+                .contents()
+                .iter()
+                .map(|o| o.key().unwrap().to_owned()),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn buckets_and_objects() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("alpha").send().await.unwrap();
+    c.create_bucket()
+        .bucket("beta.bucket-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s3_code(c.create_bucket().bucket("alpha").send().await),
+        "409/BucketAlreadyOwnedByYou"
+    );
+    assert_eq!(
+        s3_code(c.create_bucket().bucket("Bad_Name").send().await),
+        "400/InvalidBucketName"
+    );
+    let names: Vec<String> = c
+        .list_buckets()
+        .send()
+        .await
+        .unwrap()
+        .buckets()
+        .iter()
+        .map(|b| b.name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["alpha", "beta.bucket-2"]);
+    assert_eq!(
+        s3_code(c.head_bucket().bucket("missing").send().await),
+        "404/NotFound"
+    );
+    assert_eq!(
+        s3_message(c.list_objects_v2().bucket("missing").send().await),
+        "The specified bucket does not exist"
+    );
+
+    let put = c
+        .put_object()
+        .bucket("alpha")
+        .key("dir/file.json")
+        .content_type("application/json")
+        .metadata("Color", "blue")
+        .body(ByteStream::from_static(b"{\"a\":1}"))
+        .send()
+        .await
+        .unwrap();
+    let etag = format!("\"{}\"", md5_hex(b"{\"a\":1}"));
+    assert_eq!(put.e_tag(), Some(etag.as_str()));
+    let got = c
+        .get_object()
+        .bucket("alpha")
+        .key("dir/file.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.e_tag(), Some(etag.as_str()));
+    assert_eq!(got.content_type(), Some("application/json"));
+    assert_eq!(
+        got.metadata().unwrap().get("color").map(String::as_str),
+        Some("blue")
+    );
+    assert_eq!(body(got).await, b"{\"a\":1}");
+    let head = c
+        .head_object()
+        .bucket("alpha")
+        .key("dir/file.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(7));
+    assert_eq!(
+        s3_code(c.get_object().bucket("alpha").key("nope").send().await),
+        "404/NoSuchKey"
+    );
+    assert_eq!(
+        s3_message(c.get_object().bucket("alpha").key("nope").send().await),
+        "The specified key does not exist."
+    );
+    assert_eq!(
+        s3_code(c.head_object().bucket("alpha").key("nope").send().await),
+        "404/NotFound"
+    );
+    assert_eq!(
+        s3_code(c.delete_bucket().bucket("alpha").send().await),
+        "409/BucketNotEmpty"
+    );
+    c.delete_object()
+        .bucket("alpha")
+        .key("dir/file.json")
+        .send()
+        .await
+        .unwrap();
+    c.delete_object()
+        .bucket("alpha")
+        .key("dir/file.json")
+        .send()
+        .await
+        .unwrap();
+    c.delete_bucket().bucket("alpha").send().await.unwrap();
+    assert_eq!(
+        s3_code(c.head_bucket().bucket("alpha").send().await),
+        "404/NotFound"
+    );
+
+    // the S3 side did not disturb the DynamoDB side of the port
+    let ddb = server.dynamodb().await;
+    assert!(
+        ddb.list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn odd_keys_and_path_safety() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("odd").send().await.unwrap();
+    let odd = [
+        "a//b",
+        "dir/",
+        ".",
+        "..",
+        "../../../../etc/passwd",
+        "a/./b/../c",
+        "sp ace+plus%25&=?#",
+        "ünï/cödé/日本語 🚀",
+        "~!@$^*()[]{}|\\;:'\",<>`",
+    ];
+    for (i, k) in odd.iter().enumerate() {
+        c.put_object()
+            .bucket("odd")
+            .key(*k)
+            .body(ByteStream::from(format!("v{i}").into_bytes()))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("put {k:?}: {e:?}"));
+    }
+    for (i, k) in odd.iter().enumerate() {
+        let got = c.get_object().bucket("odd").key(*k).send().await.unwrap();
+        assert_eq!(body(got).await, format!("v{i}").as_bytes(), "{k:?}");
+    }
+    let mut want: Vec<String> = odd.iter().map(|k| (*k).to_owned()).collect();
+    want.sort();
+    assert_eq!(keys(&c, "odd").await, want);
+
+    // crafted paths and bucket names never reach a file outside the store
+    for target in [
+        "/odd/../../etc/passwd",
+        "/odd/%2e%2e/%2e%2e/%2e%2e/escape",
+        "/odd/..%2f..%2f..%2fescape",
+        "/%2e%2e/x",
+    ] {
+        let (status, text) = raw_http(server.addr(), "PUT", target, &[], b"payload").await;
+        assert!(status == 200 || status >= 400, "{target}: {text}");
+    }
+    for target in ["/..", "/.", "/%2e%2e", "/a..b", "/ab", "/UPPER"] {
+        let (status, text) = raw_http(server.addr(), "PUT", target, &[], b"").await;
+        assert_eq!(status, 400, "{target}: {text}");
+        assert!(
+            text.contains("<Code>InvalidBucketName</Code>"),
+            "{target}: {text}"
+        );
+    }
+    fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&server.data_dir().join("s3"), &mut files);
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy();
+        assert!(
+            name == "FORMAT"
+                || name == "bucket.json"
+                || name.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{}",
+            f.display()
+        );
+    }
+    assert!(!server.dir.path().join("escape").exists());
+    assert!(!server.data_dir().join("escape").exists());
+    for k in keys(&c, "odd").await {
+        c.get_object().bucket("odd").key(&k).send().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn ranges_and_conditional_gets() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("rng").send().await.unwrap();
+    let data: Vec<u8> = (0u8..100).collect();
+    let put = c
+        .put_object()
+        .bucket("rng")
+        .key("k")
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .unwrap();
+    let etag = put.e_tag().unwrap().to_owned();
+    for (range, want, cr) in [
+        ("bytes=0-9", &data[0..10], "bytes 0-9/100"),
+        ("bytes=90-", &data[90..], "bytes 90-99/100"),
+        ("bytes=-5", &data[95..], "bytes 95-99/100"),
+        ("bytes=95-500", &data[95..], "bytes 95-99/100"),
+    ] {
+        let got = c
+            .get_object()
+            .bucket("rng")
+            .key("k")
+            .range(range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.content_range(), Some(cr), "{range}");
+        assert_eq!(body(got).await, want, "{range}");
+    }
+    assert_eq!(
+        s3_code(
+            c.get_object()
+                .bucket("rng")
+                .key("k")
+                .range("bytes=100-")
+                .send()
+                .await
+        ),
+        "416/InvalidRange"
+    );
+
+    c.get_object()
+        .bucket("rng")
+        .key("k")
+        .if_match(&etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s3_code(
+            c.get_object()
+                .bucket("rng")
+                .key("k")
+                .if_match("\"0000\"")
+                .send()
+                .await
+        ),
+        "412/PreconditionFailed"
+    );
+    let e = c
+        .get_object()
+        .bucket("rng")
+        .key("k")
+        .if_none_match(&etag)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.raw_response().unwrap().status().as_u16(), 304);
+    let past = aws_smithy_types::DateTime::from_secs(1_000_000_000);
+    let future = aws_smithy_types::DateTime::from_secs(4_000_000_000);
+    c.get_object()
+        .bucket("rng")
+        .key("k")
+        .if_modified_since(past)
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .get_object()
+        .bucket("rng")
+        .key("k")
+        .if_modified_since(future)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.raw_response().unwrap().status().as_u16(), 304);
+    assert_eq!(
+        s3_code(
+            c.get_object()
+                .bucket("rng")
+                .key("k")
+                .if_unmodified_since(past)
+                .send()
+                .await
+        ),
+        "412/PreconditionFailed"
+    );
+    c.get_object()
+        .bucket("rng")
+        .key("k")
+        .if_unmodified_since(future)
+        .send()
+        .await
+        .unwrap();
+    // a changed object fails the If-Match a reader pinned
+    c.put_object()
+        .bucket("rng")
+        .key("k")
+        .body(ByteStream::from_static(b"changed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s3_code(
+            c.get_object()
+                .bucket("rng")
+                .key("k")
+                .if_match(&etag)
+                .send()
+                .await
+        ),
+        "412/PreconditionFailed"
+    );
+}
+
+#[tokio::test]
+async fn listing_pagination_and_delimiters() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("lst").send().await.unwrap();
+    let mut all = Vec::new();
+    for d in ["a", "b", "c"] {
+        for i in 0..7 {
+            all.push(format!("{d}/{i:02}.json"));
+        }
+    }
+    all.push("top1".into());
+    all.push("top2".into());
+    for k in &all {
+        c.put_object()
+            .bucket("lst")
+            .key(k)
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut got = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let r = c
+            .list_objects_v2()
+            .bucket("lst")
+            .max_keys(10)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        got.extend(r.contents().iter().map(|o| o.key().unwrap().to_owned()));
+        if !r.is_truncated().unwrap() {
+            break;
+        }
+        token = r.next_continuation_token().map(str::to_owned);
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(got, all);
+    let r = c
+        .list_objects_v2()
+        .bucket("lst")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    let cps: Vec<&str> = r
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(cps, ["a/", "b/", "c/"]);
+    let top: Vec<&str> = r.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(top, ["top1", "top2"]);
+    let r = c
+        .list_objects_v2()
+        .bucket("lst")
+        .delimiter("/")
+        .max_keys(2)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.is_truncated().unwrap());
+    let r2 = c
+        .list_objects_v2()
+        .bucket("lst")
+        .delimiter("/")
+        .continuation_token(r.next_continuation_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let cps: Vec<&str> = r2
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(cps, ["c/"]);
+    let r = c
+        .list_objects_v2()
+        .bucket("lst")
+        .prefix("b/0")
+        .start_after("b/04.json")
+        .send()
+        .await
+        .unwrap();
+    let ks: Vec<&str> = r.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(ks, ["b/05.json", "b/06.json"]);
+    assert_eq!(
+        r.contents()[0].e_tag(),
+        Some(format!("\"{}\"", md5_hex(b"x")).as_str())
+    );
+    assert_eq!(r.contents()[0].size(), Some(1));
+    let r = c
+        .list_objects()
+        .bucket("lst")
+        .prefix("c/")
+        .marker("c/04.json")
+        .send()
+        .await
+        .unwrap();
+    let ks: Vec<&str> = r.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(ks, ["c/05.json", "c/06.json"]);
+}
+
+#[tokio::test]
+async fn copy_and_delete_objects() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("cpy").send().await.unwrap();
+    c.create_bucket().bucket("cpy2").send().await.unwrap();
+    c.put_object()
+        .bucket("cpy")
+        .key("src")
+        .content_type("text/plain")
+        .metadata("m", "1")
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .unwrap();
+    c.copy_object()
+        .bucket("cpy2")
+        .key("dst")
+        .copy_source("cpy/src")
+        .send()
+        .await
+        .unwrap();
+    let h = c
+        .head_object()
+        .bucket("cpy2")
+        .key("dst")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.content_type(), Some("text/plain"));
+    assert_eq!(
+        h.metadata().unwrap().get("m").map(String::as_str),
+        Some("1")
+    );
+    c.copy_object()
+        .bucket("cpy")
+        .key("src")
+        .copy_source("cpy/src")
+        .metadata_directive(MetadataDirective::Replace)
+        .content_type("text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        c.head_object()
+            .bucket("cpy")
+            .key("src")
+            .send()
+            .await
+            .unwrap()
+            .content_type(),
+        Some("text/csv")
+    );
+    assert_eq!(
+        s3_code(
+            c.copy_object()
+                .bucket("cpy")
+                .key("src")
+                .copy_source("cpy/src")
+                .send()
+                .await
+        ),
+        "400/InvalidRequest"
+    );
+    let del = Delete::builder()
+        .objects(ObjectIdentifier::builder().key("src").build().unwrap())
+        .objects(ObjectIdentifier::builder().key("never").build().unwrap())
+        .build()
+        .unwrap();
+    let r = c
+        .delete_objects()
+        .bucket("cpy")
+        .delete(del)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.deleted().len(), 2);
+    assert!(keys(&c, "cpy").await.is_empty());
+}
+
+/// A deterministic byte pattern, position-dependent.
+fn pattern(offset: u64, len: usize) -> Vec<u8> {
+    (0..len as u64)
+        .map(|i| ((offset + i) % 251) as u8 ^ (((offset + i) / 251) % 7) as u8)
+        .collect()
+}
+
+/// Reads an object as a stream, comparing it with the pattern chunk by chunk.
+async fn assert_pattern(c: &aws_sdk_s3::Client, bucket: &str, key: &str, size: u64) {
+    let got = c.get_object().bucket(bucket).key(key).send().await.unwrap();
+    assert_eq!(got.content_length(), Some(size as i64));
+    let mut stream = got.body;
+    let mut at = 0u64;
+    while let Some(chunk) = stream.try_next().await.unwrap() {
+        assert_eq!(
+            chunk.as_ref(),
+            pattern(at, chunk.len()).as_slice(),
+            "bytes at {at}"
+        );
+        at += chunk.len() as u64;
+    }
+    assert_eq!(at, size);
+}
+
+#[tokio::test]
+async fn multipart_and_large_streamed_objects() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("big").send().await.unwrap();
+    // a 105 MiB file, streamed from disk, never held in memory by the test
+    let size: u64 = 105 * 1024 * 1024;
+    let path = server.dir.path().join("big.bin");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let mut at = 0u64;
+        while at < size {
+            let n = (size - at).min(1 << 20) as usize;
+            f.write_all(&pattern(at, n)).unwrap();
+            at += n as u64;
+        }
+    }
+    // one streamed PUT (aws-chunked with a checksum trailer)
+    let put = c
+        .put_object()
+        .bucket("big")
+        .key("single")
+        .body(ByteStream::from_path(&path).await.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.e_tag().unwrap().len(), 34);
+    assert_pattern(&c, "big", "single", size).await;
+
+    // the same file as a multipart upload of 8 MiB parts, each streamed from disk
+    let part: u64 = 8 * 1024 * 1024;
+    let up = c
+        .create_multipart_upload()
+        .bucket("big")
+        .key("multi")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap().to_owned();
+    let mut parts = Vec::new();
+    let mut n = 1;
+    let mut at = 0u64;
+    while at < size {
+        let len = (size - at).min(part);
+        let body = ByteStream::read_from()
+            .path(&path)
+            .offset(at)
+            .length(aws_sdk_s3::primitives::Length::Exact(len))
+            .build()
+            .await
+            .unwrap();
+        let r = c
+            .upload_part()
+            .bucket("big")
+            .key("multi")
+            .upload_id(&id)
+            .part_number(n)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        parts.push(
+            CompletedPart::builder()
+                .part_number(n)
+                .e_tag(r.e_tag().unwrap())
+                .set_checksum_crc32_c(r.checksum_crc32_c().map(str::to_owned))
+                .build(),
+        );
+        n += 1;
+        at += len;
+    }
+    assert_eq!(parts.len(), 14);
+    let listed = c
+        .list_parts()
+        .bucket("big")
+        .key("multi")
+        .upload_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.parts().len(), 14);
+    assert_eq!(listed.parts()[13].size(), Some((size - 13 * part) as i64));
+    let done = c
+        .complete_multipart_upload()
+        .bucket("big")
+        .key("multi")
+        .upload_id(&id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let etag = done.e_tag().unwrap();
+    assert!(etag.ends_with("-14\""), "{etag}");
+    assert!(done.checksum_crc32_c().unwrap().ends_with("-14"));
+    assert_pattern(&c, "big", "multi", size).await;
+    let head = c
+        .head_object()
+        .bucket("big")
+        .key("multi")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.e_tag(), Some(etag));
+    assert_eq!(head.checksum_crc32_c(), done.checksum_crc32_c());
+    let p3 = c
+        .get_object()
+        .bucket("big")
+        .key("multi")
+        .part_number(3)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p3.parts_count(), Some(14));
+    assert_eq!(p3.content_length(), Some(part as i64));
+
+    // S3's multipart errors
+    let id = c
+        .create_multipart_upload()
+        .bucket("big")
+        .key("small")
+        .send()
+        .await
+        .unwrap()
+        .upload_id()
+        .unwrap()
+        .to_owned();
+    let mut parts = Vec::new();
+    for n in 1..=2 {
+        let r = c
+            .upload_part()
+            .bucket("big")
+            .key("small")
+            .upload_id(&id)
+            .part_number(n)
+            .body(ByteStream::from_static(b"tiny"))
+            .send()
+            .await
+            .unwrap();
+        parts.push(
+            CompletedPart::builder()
+                .part_number(n)
+                .e_tag(r.e_tag().unwrap())
+                .build(),
+        );
+    }
+    let complete = |parts: Vec<CompletedPart>| {
+        c.complete_multipart_upload()
+            .bucket("big")
+            .key("small")
+            .upload_id(&id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+    };
+    assert_eq!(
+        s3_code(complete(vec![parts[1].clone(), parts[0].clone()]).await),
+        "400/InvalidPartOrder"
+    );
+    assert_eq!(
+        s3_code(
+            complete(vec![
+                CompletedPart::builder()
+                    .part_number(1)
+                    .e_tag("\"0123456789abcdef0123456789abcdef\"")
+                    .build()
+            ])
+            .await
+        ),
+        "400/InvalidPart"
+    );
+    assert_eq!(s3_code(complete(parts.clone()).await), "400/EntityTooSmall");
+    assert_eq!(
+        c.list_multipart_uploads()
+            .bucket("big")
+            .send()
+            .await
+            .unwrap()
+            .uploads()
+            .len(),
+        1
+    );
+    c.abort_multipart_upload()
+        .bucket("big")
+        .key("small")
+        .upload_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s3_code(
+            c.upload_part()
+                .bucket("big")
+                .key("small")
+                .upload_id(&id)
+                .part_number(3)
+                .body(ByteStream::from_static(b"x"))
+                .send()
+                .await
+        ),
+        "404/NoSuchUpload"
+    );
+    assert!(
+        c.list_multipart_uploads()
+            .bucket("big")
+            .send()
+            .await
+            .unwrap()
+            .uploads()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn checksums_are_verified() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("sums").send().await.unwrap();
+    let data = b"hello world".to_vec();
+    for (alg, want) in [
+        (ChecksumAlgorithm::Crc32, "DUoRhQ=="),
+        (ChecksumAlgorithm::Crc32C, "yZRlqg=="),
+        (
+            ChecksumAlgorithm::Sha256,
+            "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=",
+        ),
+    ] {
+        let key = format!("k-{}", alg.as_str());
+        c.put_object()
+            .bucket("sums")
+            .key(&key)
+            .checksum_algorithm(alg.clone())
+            .body(ByteStream::from(data.clone()))
+            .send()
+            .await
+            .unwrap();
+        let got = c
+            .get_object()
+            .bucket("sums")
+            .key(&key)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+            .unwrap();
+        let v = match alg {
+            ChecksumAlgorithm::Crc32 => got.checksum_crc32(),
+            ChecksumAlgorithm::Crc32C => got.checksum_crc32_c(),
+            _ => got.checksum_sha256(),
+        };
+        assert_eq!(v, Some(want), "{alg:?}");
+    }
+    let r = c
+        .put_object()
+        .bucket("sums")
+        .key("bad")
+        .checksum_crc32("AAAAAA==")
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await;
+    assert_eq!(
+        s3_message(r),
+        "The CRC32 you specified did not match the calculated checksum."
+    );
+    let r = c
+        .put_object()
+        .bucket("sums")
+        .key("bad")
+        .checksum_sha256(base64::engine::general_purpose::STANDARD.encode([7u8; 32]))
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await;
+    assert_eq!(s3_code(r), "400/BadDigest");
+    let r = c
+        .put_object()
+        .bucket("sums")
+        .key("bad")
+        .checksum_crc32_c("not base64")
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await;
+    assert_eq!(s3_code(r), "400/InvalidRequest");
+    let r = c
+        .put_object()
+        .bucket("sums")
+        .key("bad")
+        .content_md5("AAAAAAAAAAAAAAAAAAAAAA==")
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await;
+    assert_eq!(s3_code(r), "400/BadDigest");
+    assert_eq!(
+        s3_code(c.head_object().bucket("sums").key("bad").send().await),
+        "404/NotFound"
+    );
+    // a wrong trailer on an aws-chunked body is refused too
+    let headers = [
+        ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+        ("content-encoding", "aws-chunked"),
+        ("x-amz-decoded-content-length", "11"),
+        ("x-amz-trailer", "x-amz-checksum-crc32"),
+    ];
+    let bad = b"b\r\nhello world\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n";
+    let (status, text) = raw_http(server.addr(), "PUT", "/sums/trailer", &headers, bad).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("<Code>BadDigest</Code>"), "{text}");
+    assert_eq!(
+        s3_code(c.head_object().bucket("sums").key("trailer").send().await),
+        "404/NotFound"
+    );
+}
+
+#[tokio::test]
+async fn objects_survive_restart() {
+    let server = TestServer::start().await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("keep").send().await.unwrap();
+    for i in 0..30 {
+        c.put_object()
+            .bucket("keep")
+            .key(format!("k{i:02}"))
+            .body(ByteStream::from(vec![i as u8; 100]))
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = server.stop().await;
+    let server = TestServer::start_in(dir, |_| {}).await;
+    let c = server.s3().await;
+    let ks = keys(&c, "keep").await;
+    assert_eq!(ks.len(), 30);
+    let got = c
+        .get_object()
+        .bucket("keep")
+        .key("k07")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(got).await, vec![7u8; 100]);
+}
