@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 cargo build --quiet --locked -p ferry
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 data=$(mktemp -d)
-./target/debug/ferry serve --listen "127.0.0.1:$port" --data-dir "$data" >"$data/server.log" 2>&1 &
+./target/debug/ferry serve --listen "127.0.0.1:$port" --data-dir "$data" --test-clock >"$data/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do
