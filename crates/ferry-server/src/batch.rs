@@ -6,75 +6,35 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferry_expr::Projection;
-use ferry_model::{Item, PrimaryKey, item_size};
+use ferry_model::{Item, PrimaryKey, TableDef, item_size};
 use ferry_storage::{Table, Write};
 
+use crate::batch_checks::{check_get_map, check_write_map};
+use crate::capacity::{CAPACITY_VALUES, CapacityMode, Usage, read_units, write_usage};
 use crate::errors::ApiError;
-use crate::items::write_error;
+use crate::items::{collection_metrics, write_error};
 use crate::keys;
 use crate::params::{ExprInputs, placeholders};
 use crate::state::{AppState, blocking};
-use crate::validation::{Checks, NAME_PATTERN, is_valid_name_chars};
+use crate::validation::Checks;
 use crate::wire::batch::{
     BatchGetItemInput, BatchGetItemOutput, BatchWriteItemInput, BatchWriteItemOutput, ItemList,
     UnprocessedKeysW,
 };
-use crate::wire::{CAPACITY_VALUES, CapacityMode, parse, read_units, write_units};
+use crate::wire::parse;
 
 const MAX_WRITES: usize = 25;
 const MAX_GETS: usize = 100;
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 const DUPLICATES: &str = "Provided list of item keys contains duplicates";
 
-/// Table-name map keys and list-length constraints on `requestItems`.
-fn check_request_map<V>(
-    c: &mut Checks,
-    map: Option<&BTreeMap<String, V>>,
-    len: impl Fn(&V) -> usize,
-    max: usize,
-) {
-    let Some(map) = map else {
-        c.not_null(None::<&()>, "requestItems");
-        return;
-    };
-    let shown = || format!("{{{}}}", map.keys().cloned().collect::<Vec<_>>().join(", "));
-    if map.is_empty() {
-        c.fail(
-            Some("{}"),
-            "requestItems",
-            "Member must have length greater than or equal to 1",
-        );
-    }
-    if map
-        .keys()
-        .any(|k| !is_valid_name_chars(k) || k.chars().count() < 3 || k.chars().count() > 255)
-    {
-        c.fail(
-            Some(&shown()),
-            "requestItems",
-            &format!(
-                "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: {NAME_PATTERN}]"
-            ),
-        );
-    }
-    if map.values().any(|v| len(v) == 0 || len(v) > max) {
-        c.fail(
-            Some(&shown()),
-            "requestItems",
-            &format!(
-                "Map value must satisfy constraint: [Member must have length less than or equal to {max}, Member must have length greater than or equal to 1]"
-            ),
-        );
-    }
-}
-
 /// One table's share of a BatchWriteItem, validated.
 struct TableWrites {
     name: String,
     table: Arc<Table>,
+    def: TableDef,
     keys: Vec<PrimaryKey>,
     writes: Vec<Write>,
-    bytes: Vec<u64>,
 }
 
 /// Missing or mistyped keys in a batch write are reported as a key mismatch.
@@ -93,7 +53,7 @@ pub async fn batch_write_item(
 ) -> Result<BatchWriteItemOutput, ApiError> {
     let input: BatchWriteItemInput = parse(body)?;
     let mut c = Checks::new();
-    check_request_map(&mut c, input.request_items.as_ref(), Vec::len, MAX_WRITES);
+    check_write_map(&mut c, input.request_items.as_ref(), MAX_WRITES);
     c.one_of(
         input.return_consumed_capacity.as_deref(),
         "returnConsumedCapacity",
@@ -136,19 +96,18 @@ pub async fn batch_write_item(
             table,
             keys: Vec::new(),
             writes: Vec::new(),
-            bytes: Vec::new(),
+            def: def.clone(),
         };
         for r in requests {
-            let (key, write, bytes) = match (r.put_request, r.delete_request) {
+            let (key, write) = match (r.put_request, r.delete_request) {
                 (Some(p), _) => {
                     let item = p.item.map(|i| i.item).unwrap_or_default();
                     let key = keys::check_put_item(&def, &item).map_err(batch_key_error)?;
-                    let bytes = item_size(&item) as u64;
-                    (key, Write::Put(item), bytes)
+                    (key, Write::Put(item))
                 }
                 (None, Some(d)) => {
                     let key = keys::key_param(&def, &d.key.map(|k| k.item).unwrap_or_default())?;
-                    (key, Write::Delete, 0)
+                    (key, Write::Delete)
                 }
                 (None, None) => continue,
             };
@@ -157,14 +116,24 @@ pub async fn batch_write_item(
             }
             tw.keys.push(key);
             tw.writes.push(write);
-            tw.bytes.push(bytes);
         }
         plan.push(tw);
     }
     let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
     blocking(move || {
         let mut reports = Vec::new();
+        let mut all_metrics = BTreeMap::new();
         for tw in plan {
+            // The new items, kept only when capacity is reported.
+            let news: Vec<Option<Item>> = tw
+                .writes
+                .iter()
+                .map(|w| match w {
+                    Write::Put(i) if capacity != CapacityMode::None => Some(i.clone()),
+                    _ => None,
+                })
+                .collect();
             let writes = tw.writes;
             let (olds, _) = tw
                 .table
@@ -181,19 +150,26 @@ pub async fn batch_write_item(
                     )
                 })
                 .map_err(write_error)?;
-            let units: f64 = tw
-                .bytes
+            if capacity != CapacityMode::None {
+                let mut usage = Usage::default();
+                for (old, new) in olds.iter().zip(&news) {
+                    usage.add(&write_usage(&tw.def, old.as_ref(), new.as_ref()));
+                }
+                reports.extend(capacity.report(&tw.name, &usage));
+            }
+            let m: Vec<_> = tw
+                .keys
                 .iter()
-                .zip(&olds)
-                .map(|(b, old)| {
-                    write_units((*b).max(old.as_ref().map_or(0, |o| item_size(o) as u64)))
-                })
-                .sum();
-            reports.extend(capacity.report(&tw.name, units, false));
+                .filter_map(|k| collection_metrics(&tw.def, k, metrics))
+                .collect();
+            if !m.is_empty() {
+                all_metrics.insert(tw.name.clone(), m);
+            }
         }
         Ok(BatchWriteItemOutput {
             unprocessed_items: BTreeMap::new(),
             consumed_capacity: (capacity != CapacityMode::None).then_some(reports),
+            item_collection_metrics: metrics.then_some(all_metrics),
         })
     })
     .await
@@ -212,12 +188,7 @@ struct TableGets {
 pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetItemOutput, ApiError> {
     let input: BatchGetItemInput = parse(body)?;
     let mut c = Checks::new();
-    check_request_map(
-        &mut c,
-        input.request_items.as_ref(),
-        |k| k.keys.as_ref().map_or(1, Vec::len),
-        MAX_GETS,
-    );
+    check_get_map(&mut c, input.request_items.as_ref(), MAX_GETS);
     c.one_of(
         input.return_consumed_capacity.as_deref(),
         "returnConsumedCapacity",
@@ -259,6 +230,9 @@ pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetIte
         drop(p);
         let table = state.active_table(&name)?;
         let def = table.def();
+        if let Some(p) = &projection {
+            keys::check_key_paths(&def, &p.nested_top_level_names())?;
+        }
         let mut keys = Vec::new();
         for k in ka.keys.into_iter().flatten() {
             keys.push((keys::key_param(&def, &k.item)?, k.item));
@@ -284,7 +258,7 @@ pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetIte
         let mut bytes_out = 0usize;
         for mut tg in plan {
             let mut found = Vec::new();
-            let mut units = 0.0;
+            let mut usage = Usage::default();
             for (key, key_item) in tg.keys {
                 if bytes_out >= MAX_RESPONSE_BYTES {
                     tg.unprocessed.keys.0.push(key_item);
@@ -292,7 +266,7 @@ pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetIte
                 }
                 let item = tg.table.get(&key, None)?;
                 let size = item.as_ref().map_or(0, item_size);
-                units += read_units(size as u64, tg.consistent);
+                usage.table += read_units(size as u64, tg.consistent);
                 if let Some(item) = item {
                     bytes_out += size;
                     found.push(match &tg.projection {
@@ -301,7 +275,7 @@ pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetIte
                     });
                 }
             }
-            reports.extend(capacity.report(&tg.name, units, true));
+            reports.extend(capacity.report(&tg.name, &usage));
             if !tg.unprocessed.keys.0.is_empty() {
                 out.unprocessed_keys.insert(tg.name.clone(), tg.unprocessed);
             }

@@ -82,6 +82,18 @@ impl TableExtra {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
+    /// Store into a definition's `extra`, keeping the members other parts
+    /// of the server keep there (the time-to-live setting, see `ttl.rs`).
+    pub fn store_into(&self, extra: &mut serde_json::Value) {
+        let serde_json::Value::Object(mine) = self.to_json() else {
+            return;
+        };
+        match extra {
+            serde_json::Value::Object(map) => map.extend(mine),
+            other => *other = serde_json::Value::Object(mine),
+        }
+    }
+
     pub fn is_pay_per_request(&self) -> bool {
         self.billing_mode.as_deref() == Some("PAY_PER_REQUEST")
     }

@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::errors::ApiError;
 use crate::router::{LogsOperation, Operation};
 use crate::state::AppState;
-use crate::{backups, batch, exports, imports, items, logs, query, scan, tables, wire};
+use crate::{
+    account, backups, batch, exports, imports, items, logs, query, scan, tables, tags, ttl, wire,
+};
 
 fn json<T: Serialize>(r: Result<T, ApiError>) -> Result<Vec<u8>, ApiError> {
     wire::to_json(&r?)
@@ -45,6 +47,13 @@ pub async fn dynamodb(state: &AppState, op: Operation, body: &[u8]) -> Result<Ve
         Operation::RestoreTableToPointInTime => {
             json(backups::restore_table_to_point_in_time(state, body).await)
         }
+        Operation::TagResource => json(tags::tag_resource(state, body).await),
+        Operation::UntagResource => json(tags::untag_resource(state, body).await),
+        Operation::ListTagsOfResource => json(tags::list_tags_of_resource(state, body).await),
+        Operation::DescribeTimeToLive => json(ttl::describe_time_to_live(state, body).await),
+        Operation::UpdateTimeToLive => json(ttl::update_time_to_live(state, body).await),
+        Operation::DescribeEndpoints => json(account::describe_endpoints(state, body).await),
+        Operation::DescribeLimits => json(account::describe_limits(state, body).await),
     }
 }
 

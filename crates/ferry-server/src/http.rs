@@ -154,11 +154,19 @@ async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> 
         region,
         request_id: id.clone(),
     };
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()));
     let result = with_request(info, async {
         match route {
-            Route::DynamoDb(op) => dispatch::dynamodb(&state, op, &body).await,
+            Route::DynamoDb(op) => {
+                crate::account::with_host(host, dispatch::dynamodb(&state, op, &body)).await
+            }
             Route::Logs(op) => dispatch::logs(&state, op, &body).await,
-            Route::AdvanceClock => advance_clock(&state, &body),
+            Route::AdvanceClock => advance_clock(&state, &body).await,
             Route::DynamoDbUnknown | Route::LogsUnknown | Route::UnknownTarget | Route::S3 => {
                 Err(ApiError::unknown_operation())
             }
@@ -168,8 +176,9 @@ async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> 
     json_response(flavour, &id, result)
 }
 
-/// `FerryTest.AdvanceClock` with `{"Micros": n}`: move the engine clock.
-fn advance_clock(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// `FerryTest.AdvanceClock` with `{"Micros": n}`: move the engine clock,
+/// then run a time-to-live sweep so that tests see expiry at once.
+async fn advance_clock(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     if !state.config.test_clock {
         return Err(ApiError::unknown_operation());
     }
@@ -183,6 +192,8 @@ fn advance_clock(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         return Err(ApiError::validation("Micros must not be negative"));
     }
     state.engine.clock().advance(a.micros);
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || crate::ttl::sweep(&engine)).await?;
     Ok(b"{}".to_vec())
 }
 

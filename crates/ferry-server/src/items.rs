@@ -6,19 +6,21 @@
 //! that is replaced.
 
 use ferry_expr::{Condition, Projection, Update};
-use ferry_model::{Item, item_size};
+use ferry_model::{IndexKind, Item, PrimaryKey, TableDef, item_size};
 use ferry_storage::{Write, WriteError};
 
+use crate::capacity::{CAPACITY_VALUES, CapacityMode, Usage, read_units, write_usage};
 use crate::errors::ApiError;
 use crate::keys;
 use crate::params::{ExprInputs, placeholders};
 use crate::state::{AppState, active_table, blocking};
 use crate::validation::Checks;
 use crate::wire::items::{
-    DeleteItemInput, GetItemInput, GetItemOutput, PutItemInput, UpdateItemInput, WriteItemOutput,
+    DeleteItemInput, GetItemInput, GetItemOutput, ItemCollectionMetrics, PutItemInput,
+    UpdateItemInput, WriteItemOutput,
 };
+use crate::wire::parse;
 use crate::wire::value::item_to_json;
-use crate::wire::{CAPACITY_VALUES, CapacityMode, parse, read_units, write_units};
 
 const RETURN_VALUES: &[&str] = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
 const ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
@@ -65,6 +67,32 @@ fn common_checks(
     c.table_name(table);
     c.one_of(capacity, "returnConsumedCapacity", CAPACITY_VALUES);
     c.one_of(metrics, "returnItemCollectionMetrics", METRICS);
+}
+
+/// `ItemCollectionMetrics` of a write to `key` when the request asked for
+/// them (`SIZE`) and the table has local secondary indexes (only those
+/// tables have item collections). The size range is DynamoDB's lowest,
+/// `[0.0, 1.0]` GB: Ferry does not measure collections on every write.
+pub fn collection_metrics(
+    def: &TableDef,
+    key: &PrimaryKey,
+    wanted: bool,
+) -> Option<ItemCollectionMetrics> {
+    (wanted && def.indexes.iter().any(|i| i.kind == IndexKind::Local)).then(|| {
+        ItemCollectionMetrics {
+            item_collection_key: Item::from([(def.key.hash.name.clone(), key.hash.clone())]),
+            size_estimate_range_gb: [0.0, 1.0],
+        }
+    })
+}
+
+/// Nested paths into key attributes of the table or its indexes.
+fn nested_key_paths(
+    def: &TableDef,
+    names: impl IntoIterator<Item = Vec<String>>,
+) -> Result<(), ApiError> {
+    let all: Vec<String> = names.into_iter().flatten().collect();
+    keys::check_key_paths(def, &all)
 }
 
 fn only_old_or_none(rv: Option<&str>) -> Result<(), ApiError> {
@@ -124,26 +152,25 @@ pub async fn put_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, 
     let old_on_failure =
         input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
     let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
     let engine = state.engine.clone();
     blocking(move || {
         let table = active_table(&engine, &table_name)?;
         let def = table.def();
         let key = keys::check_put_item(&def, &item)?;
-        let new_size = item_size(&item) as u64;
+        nested_key_paths(&def, condition.iter().map(|c| c.nested_top_level_names()))?;
+        let written = (capacity != CapacityMode::None).then(|| item.clone());
         let (old, _) = table
             .write(&key, |old| {
                 check_condition(condition.as_ref(), old, old_on_failure)?;
                 Ok(Write::Put(item))
             })
             .map_err(write_error)?;
-        let old_size = old.as_ref().map_or(0, |o| item_size(o) as u64);
+        let usage = written.map(|new| write_usage(&def, old.as_ref(), Some(&new)));
         Ok(WriteItemOutput {
+            consumed_capacity: usage.and_then(|u| capacity.report(&table_name, &u)),
             attributes: if return_old { old } else { None },
-            consumed_capacity: capacity.report(
-                &table_name,
-                write_units(new_size.max(old_size)),
-                false,
-            ),
+            item_collection_metrics: collection_metrics(&def, &key, metrics),
         })
     })
     .await
@@ -189,6 +216,7 @@ pub async fn get_item(state: &AppState, body: &[u8]) -> Result<GetItemOutput, Ap
         let table = active_table(&engine, &table_name)?;
         let def = table.def();
         let key = keys::key_param(&def, &key_item)?;
+        nested_key_paths(&def, projection.iter().map(|p| p.nested_top_level_names()))?;
         let item = table.get(&key, None)?;
         let size = item.as_ref().map_or(0, |i| item_size(i) as u64);
         let item = match (item, &projection) {
@@ -197,7 +225,8 @@ pub async fn get_item(state: &AppState, body: &[u8]) -> Result<GetItemOutput, Ap
         };
         Ok(GetItemOutput {
             item,
-            consumed_capacity: capacity.report(&table_name, read_units(size, consistent), true),
+            consumed_capacity: capacity
+                .report(&table_name, &Usage::table(read_units(size, consistent))),
         })
     })
     .await
@@ -251,11 +280,13 @@ pub async fn delete_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
     let old_on_failure =
         input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
     let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
     let engine = state.engine.clone();
     blocking(move || {
         let table = active_table(&engine, &table_name)?;
         let def = table.def();
         let key = keys::key_param(&def, &key_item)?;
+        nested_key_paths(&def, condition.iter().map(|c| c.nested_top_level_names()))?;
         let (old, _) = table
             .write(&key, |old| {
                 check_condition(condition.as_ref(), old, old_on_failure)?;
@@ -266,23 +297,14 @@ pub async fn delete_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
                 })
             })
             .map_err(write_error)?;
-        let old_size = old.as_ref().map_or(0, |o| item_size(o) as u64);
+        let usage = write_usage(&def, old.as_ref(), None);
         Ok(WriteItemOutput {
+            consumed_capacity: capacity.report(&table_name, &usage),
             attributes: if return_old { old } else { None },
-            consumed_capacity: capacity.report(&table_name, write_units(old_size), false),
+            item_collection_metrics: collection_metrics(&def, &key, metrics),
         })
     })
     .await
-}
-
-/// The attributes of `item` among `names` (UPDATED_OLD / UPDATED_NEW).
-fn only(item: Option<&Item>, names: &[String]) -> Option<Item> {
-    let item = item?;
-    let out: Item = names
-        .iter()
-        .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
-        .collect();
-    (!out.is_empty()).then_some(out)
 }
 
 pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, ApiError> {
@@ -341,6 +363,7 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
     let old_on_failure =
         input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
     let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
     let targets = update
         .as_ref()
         .map(|u| u.top_level_targets())
@@ -350,6 +373,13 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
         let table = active_table(&engine, &table_name)?;
         let def = table.def();
         let key = keys::key_param(&def, &key_item)?;
+        nested_key_paths(
+            &def,
+            update
+                .iter()
+                .map(|u| u.nested_top_level_names())
+                .chain(condition.iter().map(|c| c.nested_top_level_names())),
+        )?;
         for k in std::iter::once(&def.key.hash).chain(def.key.range.iter()) {
             if targets.contains(&k.name) {
                 return Err(ApiError::validation(format!(
@@ -374,18 +404,23 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
             })
             .map_err(write_error)?;
         let new_item = new_item.or_else(|| old.clone());
-        let size = new_item.as_ref().map_or(0, |i| item_size(i) as u64);
-        let old_size = old.as_ref().map_or(0, |i| item_size(i) as u64);
+        let usage = write_usage(&def, old.as_ref(), new_item.as_ref());
+        // UPDATED_*: only the updated paths, nested structure kept.
+        let updated = |item: Option<&Item>| {
+            let (item, u) = (item?, update.as_ref()?);
+            Some(u.project_updated(item)).filter(|i| !i.is_empty())
+        };
         let attributes = match return_values.as_str() {
             "ALL_OLD" => old,
             "ALL_NEW" => new_item,
-            "UPDATED_OLD" => only(old.as_ref(), &targets),
-            "UPDATED_NEW" => only(new_item.as_ref(), &targets),
+            "UPDATED_OLD" => updated(old.as_ref()),
+            "UPDATED_NEW" => updated(new_item.as_ref()),
             _ => None,
         };
         Ok(WriteItemOutput {
             attributes,
-            consumed_capacity: capacity.report(&table_name, write_units(size.max(old_size)), false),
+            consumed_capacity: capacity.report(&table_name, &usage),
+            item_collection_metrics: collection_metrics(&def, &key, metrics),
         })
     })
     .await

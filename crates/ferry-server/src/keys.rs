@@ -118,3 +118,49 @@ pub fn check_consistent_read(index: Option<&IndexDef>, consistent: bool) -> Resu
     }
     Ok(())
 }
+
+/// Expressions may not reach into a key attribute of the table or of an
+/// index (`a.b`, `a[0]`): `nested` are the top-level names an expression
+/// reads or writes through a nested path.
+pub fn check_key_paths(def: &TableDef, nested: &[String]) -> Result<(), ApiError> {
+    let scalar = |kind: &str, name: &str| {
+        ApiError::validation(format!(
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}: {name}"
+        ))
+    };
+    for a in std::iter::once(&def.key.hash).chain(def.key.range.iter()) {
+        if nested.contains(&a.name) {
+            return Err(scalar("Key", &a.name));
+        }
+    }
+    for ix in &def.indexes {
+        for a in std::iter::once(&ix.key.hash).chain(ix.key.range.iter()) {
+            if nested.contains(&a.name) {
+                return Err(scalar("IndexKey", &a.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A Query's FilterExpression may not read the key attributes of the
+/// queried table or index (the key condition does that); the first one in
+/// the expression is named.
+pub fn check_filter_keys(
+    schema: &ferry_model::KeySchema,
+    filter: &ferry_expr::Condition,
+) -> Result<(), ApiError> {
+    let is_key =
+        |n: &str| schema.hash.name == n || schema.range.as_ref().is_some_and(|r| r.name == n);
+    match filter
+        .paths()
+        .into_iter()
+        .filter_map(|p| p.top_level_name())
+        .find(|n| is_key(n))
+    {
+        Some(name) => Err(ApiError::validation(format!(
+            "Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}"
+        ))),
+        None => Ok(()),
+    }
+}

@@ -6,14 +6,19 @@
 //! and by the SDK tests). A request goes `http.rs` (accept, frame) →
 //! `router.rs` (which operation) → `dispatch.rs` (the one `match`) → the
 //! family's file (`tables.rs`, `items.rs`, `query.rs`, `scan.rs`,
-//! `batch.rs`, …) → `ferry-storage`, with wire shapes in `wire/` and every
-//! error mapped to the wire in `errors.rs`.
+//! `batch.rs`, `tags.rs`, `ttl.rs`, `account.rs`, …) → `ferry-storage`, with
+//! wire shapes in `wire/`, capacity accounting in `capacity.rs` and every
+//! error mapped to the wire in `errors.rs`. `ttl.rs` also runs the
+//! background sweeper that deletes expired items.
 //!
 //! THE PUBLIC API BELOW IS A CONTRACT other crates are being written against.
 
+mod account;
 mod auth;
 pub mod backups;
 mod batch;
+mod batch_checks;
+mod capacity;
 mod describe;
 mod dispatch;
 pub mod errors;
@@ -32,6 +37,8 @@ mod s3;
 mod scan;
 pub mod state;
 mod tables;
+mod tags;
+mod ttl;
 pub mod validation;
 pub mod wire;
 
@@ -88,6 +95,8 @@ pub struct ServerHandle {
     pub local_addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// The time-to-live sweeper (`ttl.rs`).
+    sweeper: tokio::task::JoinHandle<()>,
     state: Arc<AppState>,
 }
 
@@ -97,6 +106,9 @@ impl ServerHandle {
         let _ = self.stop.send(true);
         if let Err(e) = self.task.await {
             tracing::warn!(error = %e, "server task ended abnormally");
+        }
+        if let Err(e) = self.sweeper.await {
+            tracing::warn!(error = %e, "TTL sweeper ended abnormally");
         }
         let engine = self.state.engine.clone();
         let jobs = self.state.jobs.clone();
@@ -162,12 +174,14 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         _scratch: scratch,
     });
     let (stop, stop_rx) = watch::channel(false);
+    let sweeper = tokio::spawn(ttl::run_sweeper(state.engine.clone(), stop_rx.clone()));
     let task = tokio::spawn(http::serve(listener, state.clone(), stop_rx));
     tracing::info!(%local_addr, "ferry listening");
     Ok(ServerHandle {
         local_addr,
         stop,
         task,
+        sweeper,
         state,
     })
 }

@@ -10,6 +10,7 @@ use ferry_expr::{Condition, Projection};
 use ferry_model::{IndexDef, IndexKind, Item, PrimaryKey, ProjectionType, TableDef, item_size};
 use ferry_storage::{StorageError, Table};
 
+use crate::capacity::{Usage, read_units};
 use crate::errors::ApiError;
 use crate::keys::{page_key, page_key_names};
 use crate::wire::query::PageOutput;
@@ -127,10 +128,29 @@ pub struct PagePlan {
     pub fetch_from_table: bool,
 }
 
-/// The filled page plus the bytes read (for ConsumedCapacity).
+/// The filled page plus the bytes read (for ConsumedCapacity): from the
+/// table or index read, and from the base table to complete index items.
 pub struct Page {
     pub output: PageOutput,
     pub bytes_read: u64,
+    pub bytes_fetched: u64,
+}
+
+impl Page {
+    /// The capacity this page consumed on the table or the index read.
+    pub fn usage(&self, index: Option<&IndexDef>, consistent: bool) -> Usage {
+        let units = read_units(self.bytes_read, consistent);
+        match index {
+            None => Usage::table(units),
+            Some(ix) => {
+                let mut u = Usage::index(ix, units);
+                if self.bytes_fetched > 0 {
+                    u.table = read_units(self.bytes_fetched, consistent);
+                }
+                u
+            }
+        }
+    }
 }
 
 /// Read items until the limit, the 1 MB mark or the end.
@@ -144,6 +164,7 @@ pub fn fill_page(
     let mut count = 0u64;
     let mut scanned = 0u64;
     let mut bytes = 0usize;
+    let mut fetched = 0usize;
     let mut last_key = None;
     for read in iter {
         let mut item = read?;
@@ -153,6 +174,7 @@ pub fn fill_page(
             && let Some(key) = PrimaryKey::from_item(&item, &def.key)
             && let Some(full) = table.get(&key, None)?
         {
+            fetched += item_size(&full);
             item = full;
         }
         let matches = match &plan.filter {
@@ -185,6 +207,7 @@ pub fn fill_page(
             consumed_capacity: None,
         },
         bytes_read: bytes as u64,
+        bytes_fetched: fetched as u64,
     })
 }
 

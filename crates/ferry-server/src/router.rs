@@ -27,6 +27,13 @@ pub enum Operation {
     UpdateContinuousBackups,
     DescribeContinuousBackups,
     RestoreTableToPointInTime,
+    TagResource,
+    UntagResource,
+    ListTagsOfResource,
+    DescribeTimeToLive,
+    UpdateTimeToLive,
+    DescribeEndpoints,
+    DescribeLimits,
 }
 
 impl Operation {
@@ -54,6 +61,13 @@ impl Operation {
             "UpdateContinuousBackups" => Operation::UpdateContinuousBackups,
             "DescribeContinuousBackups" => Operation::DescribeContinuousBackups,
             "RestoreTableToPointInTime" => Operation::RestoreTableToPointInTime,
+            "TagResource" => Operation::TagResource,
+            "UntagResource" => Operation::UntagResource,
+            "ListTagsOfResource" => Operation::ListTagsOfResource,
+            "DescribeTimeToLive" => Operation::DescribeTimeToLive,
+            "UpdateTimeToLive" => Operation::UpdateTimeToLive,
+            "DescribeEndpoints" => Operation::DescribeEndpoints,
+            "DescribeLimits" => Operation::DescribeLimits,
             _ => return None,
         })
     }
@@ -125,6 +139,10 @@ mod tests {
         assert_eq!(
             route(Some("DynamoDB_20120810.PutItem")),
             Route::DynamoDb(Operation::PutItem)
+        );
+        assert_eq!(
+            route(Some("DynamoDB_20120810.UpdateTimeToLive")),
+            Route::DynamoDb(Operation::UpdateTimeToLive)
         );
         assert_eq!(
             route(Some("DynamoDB_20120810.TransactGetItems")),

@@ -5,14 +5,17 @@
 use ferry_expr::{Condition, Projection};
 use ferry_storage::ScanSpec;
 
+use crate::capacity::{CAPACITY_VALUES, CapacityMode};
 use crate::errors::ApiError;
-use crate::keys::{check_consistent_read, check_start_key, find_index, page_key_names};
+use crate::keys::{
+    check_consistent_read, check_key_paths, check_start_key, find_index, page_key_names,
+};
 use crate::paging::{PagePlan, SELECT_VALUES, fill_page, needs_table_fetch, resolve_select};
 use crate::params::{ExprInputs, placeholders};
 use crate::state::{AppState, blocking};
 use crate::validation::Checks;
+use crate::wire::parse;
 use crate::wire::query::{PageOutput, ScanInput};
-use crate::wire::{CAPACITY_VALUES, CapacityMode, parse, read_units};
 
 pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError> {
     let input: ScanInput = parse(body)?;
@@ -98,6 +101,12 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
         .transpose()?;
     let consistent = input.consistent_read.unwrap_or(false);
     check_consistent_read(index, consistent)?;
+    let nested: Vec<String> = filter
+        .iter()
+        .flat_map(|f| f.nested_top_level_names())
+        .chain(projection.iter().flat_map(|p| p.nested_top_level_names()))
+        .collect();
+    check_key_paths(&def, &nested)?;
     let mode = resolve_select(input.select.as_deref(), projection.is_some(), index, false)?;
     let exclusive_start = input.exclusive_start_key.map(|k| k.item);
     if let Some(esk) = &exclusive_start {
@@ -117,13 +126,14 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
         exclusive_start,
     };
     let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
+    let index_def = index.cloned();
     let page = blocking(move || {
         let iter = table.scan(&spec)?;
         fill_page(&table, &def, iter, &plan)
     })
     .await?;
+    let usage = page.usage(index_def.as_ref(), consistent);
     let mut output = page.output;
-    output.consumed_capacity =
-        capacity.report(&table_name, read_units(page.bytes_read, consistent), true);
+    output.consumed_capacity = capacity.report(&table_name, &usage);
     Ok(output)
 }

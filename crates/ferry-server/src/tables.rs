@@ -267,6 +267,9 @@ pub async fn create_table(
     }
     check_unique_index_names(indexes.iter().map(|i| i.name.as_str()))?;
     check_definitions_used(&defs, &table_key, &indexes)?;
+    if let Some(tags) = &input.tags {
+        crate::tags::check_tags(tags)?;
+    }
 
     let now = state.engine.clock().now();
     let extra = TableExtra {
@@ -713,8 +716,10 @@ pub async fn update_table(
         }
         t.update_def(&mut |d: &mut TableDef| {
             let mut e = extra.clone();
+            // Tags are TagResource's: keep what the table has now.
+            e.tags = TableExtra::of(d).tags;
             e.attribute_definitions = used_definitions(defs.clone(), d);
-            d.extra = e.to_json();
+            e.store_into(&mut d.extra);
         })?;
         Ok(())
     })

@@ -43,6 +43,16 @@ impl Checks {
         }
     }
 
+    /// Record `Value at '<path>' failed to satisfy constraint: <msg>` (the
+    /// newer validation framework's form, which does not echo the value).
+    pub fn fail_unvalued(&mut self, path: &str, msg: &str) {
+        if self.errors.len() < 10 {
+            self.errors.push(format!(
+                "Value at '{path}' failed to satisfy constraint: {msg}"
+            ));
+        }
+    }
+
     pub fn not_null<T>(&mut self, v: Option<&T>, path: &str) {
         if v.is_none() {
             self.fail(None, path, "Member must not be null");

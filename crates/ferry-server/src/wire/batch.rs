@@ -7,6 +7,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
+use super::items::ItemCollectionMetrics;
 use super::value::{ItemsRef, WireItem};
 
 #[derive(Debug, Default, Deserialize)]
@@ -43,6 +44,8 @@ pub struct BatchWriteItemOutput {
     pub unprocessed_items: BTreeMap<String, Vec<()>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<Vec<ConsumedCapacity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<BTreeMap<String, Vec<ItemCollectionMetrics>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

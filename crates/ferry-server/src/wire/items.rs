@@ -7,7 +7,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
-use super::value::{WireItem, WireValues, ser_opt_item};
+use super::value::{WireItem, WireValues, ser_item, ser_opt_item};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -82,6 +82,19 @@ pub struct WriteItemOutput {
     pub attributes: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_collection_metrics: Option<ItemCollectionMetrics>,
+}
+
+/// `ItemCollectionMetrics`: the item collection (partition key value) a
+/// write touched in a table with local secondary indexes, and its size
+/// range in GB.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemCollectionMetrics {
+    #[serde(rename = "ItemCollectionKey", serialize_with = "ser_item")]
+    pub item_collection_key: Item,
+    #[serde(rename = "SizeEstimateRangeGB")]
+    pub size_estimate_range_gb: [f64; 2],
 }
 
 #[derive(Debug, Default, Serialize)]

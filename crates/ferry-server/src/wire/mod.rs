@@ -4,10 +4,13 @@
 //! `SerializationException`.
 
 pub mod batch;
+pub mod control;
 pub mod items;
 pub mod query;
 pub mod tables;
 pub mod value;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +41,9 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(v).map_err(|e| ApiError::internal(format!("response encoding failed: {e}")))
 }
 
-/// `ConsumedCapacity` of one table.
-#[derive(Clone, Debug, Serialize)]
+/// `ConsumedCapacity` of one table (see `capacity.rs` for how it is
+/// counted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConsumedCapacity {
     pub table_name: String,
@@ -50,57 +54,28 @@ pub struct ConsumedCapacity {
     pub write_capacity_units: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<Capacity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_secondary_indexes: Option<BTreeMap<String, Capacity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_secondary_indexes: Option<BTreeMap<String, Capacity>>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// DynamoDB's `Capacity` (one table or index).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Capacity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_capacity_units: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_capacity_units: Option<f64>,
     pub capacity_units: f64,
 }
 
-/// Capacity accounting as DynamoDB reports it (`ReturnConsumedCapacity`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CapacityMode {
-    None,
-    Total,
-    Indexes,
-}
-
-impl CapacityMode {
-    pub fn parse(v: Option<&str>) -> CapacityMode {
-        match v {
-            Some("TOTAL") => CapacityMode::Total,
-            Some("INDEXES") => CapacityMode::Indexes,
-            _ => CapacityMode::None,
+impl Capacity {
+    pub fn units(capacity_units: f64) -> Capacity {
+        Capacity {
+            capacity_units,
+            ..Default::default()
         }
     }
-
-    /// Build the report for `units` read (`read` true) or written.
-    pub fn report(self, table: &str, units: f64, read: bool) -> Option<ConsumedCapacity> {
-        if self == CapacityMode::None {
-            return None;
-        }
-        Some(ConsumedCapacity {
-            table_name: table.to_string(),
-            capacity_units: units,
-            read_capacity_units: read.then_some(units),
-            write_capacity_units: (!read).then_some(units),
-            table: (self == CapacityMode::Indexes).then_some(Capacity {
-                capacity_units: units,
-            }),
-        })
-    }
-}
-
-pub const CAPACITY_VALUES: &[&str] = &["INDEXES", "TOTAL", "NONE"];
-
-/// Read units for `bytes` read (4 KB units, halved when eventually consistent).
-pub fn read_units(bytes: u64, consistent: bool) -> f64 {
-    let units = bytes.div_ceil(4096).max(1) as f64;
-    if consistent { units } else { units / 2.0 }
-}
-
-/// Write units for an item of `bytes` (1 KB units).
-pub fn write_units(bytes: u64) -> f64 {
-    bytes.div_ceil(1024).max(1) as f64
 }

@@ -584,17 +584,13 @@ async fn batch_write_and_get() {
     assert!(out.unprocessed_items().unwrap().is_empty());
 
     let too_many: Vec<WriteRequest> = (0..26).map(|i| put(s(&format!("z{i}")))).collect();
-    let (code, msg) = failure(
+    assert_validation(
         client
             .batch_write_item()
             .request_items("batch-a", too_many)
             .send()
             .await,
-    );
-    assert_eq!(code, "ValidationException");
-    assert!(
-        msg.ends_with("at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"),
-        "{msg}"
+        "1 validation error detected: Value at 'RequestItems.batch-a.member' failed to satisfy constraint: Member must have length less than or equal to 25",
     );
     let over: Vec<WriteRequest> = (0..20).map(|i| put(s(&format!("o{i}")))).collect();
     let over_b: Vec<WriteRequest> = (0..6).map(|i| put(n(&(100 + i).to_string()))).collect();

@@ -3,13 +3,18 @@
 
 mod common;
 
+mod capacity;
+mod control;
 mod durability;
 mod exports;
 mod imports;
 mod items;
+mod key_rules;
 mod logs;
 mod pitr;
 mod query_scan;
 mod s3;
 mod s3_auth;
+mod s3_multipart;
 mod tables;
+mod wire;
