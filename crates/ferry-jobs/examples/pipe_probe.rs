@@ -130,11 +130,14 @@ fn main() {
         &AtomicBool::new(false),
     )
     .unwrap();
+    let p = t.elapsed().as_secs_f64();
     loader.0.finish().unwrap();
+    println!("pipeline {p:.2}s finish {:.2}s", t.elapsed().as_secs_f64() - p);
     let s = t.elapsed().as_secs_f64();
     println!("loader sink: {:.2}s {:.1} MB/s", s, raw as f64 / 1e6 / s);
     loader_only(&table, n, 1);
     loader_only(&table, n, 2);
+    if !table.indexes.is_empty() { load_then_index(&table, n); }
 }
 
 #[allow(dead_code)]
@@ -177,4 +180,30 @@ fn loader_only(table: &TableDef, n: u64, threads: usize) {
         s,
         n as f64 / s
     );
+}
+
+#[allow(dead_code)]
+fn load_then_index(table: &TableDef, n: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = ferry_storage::Engine::open(ferry_storage::EngineConfig { path: Some(dir.path().into()), sync: false }).unwrap();
+    let mut bare = table.clone();
+    let indexes = std::mem::take(&mut bare.indexes);
+    let tab = engine.create_table(bare).unwrap();
+    let loader = tab.bulk_loader();
+    let batches: Vec<Vec<Item>> = (0..n / 2000).map(|b| (b * 2000..(b + 1) * 2000).map(ferry_formats::generator::item).collect()).collect();
+    let t = Instant::now();
+    let next = std::sync::Mutex::new(batches);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let b = next.lock().unwrap().pop();
+                match b { Some(b) => loader.write(b).unwrap(), None => return }
+            });
+        }
+    });
+    loader.finish().unwrap();
+    let load = t.elapsed().as_secs_f64();
+    for i in indexes { tab.add_index(i).unwrap(); }
+    let s = t.elapsed().as_secs_f64();
+    println!("load then add_index: load {load:.2}s total {s:.2}s {:.0} items/s", n as f64 / s);
 }

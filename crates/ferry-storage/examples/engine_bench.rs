@@ -2,7 +2,11 @@
 //! ~330-byte items on two threads, single-item writes, point reads and a
 //! full scan, on a temporary on-disk database.
 //!
-//! `cargo run --release -p ferry-storage --example engine_bench [items]`
+//! `cargo run --release -p ferry-storage --example engine_bench [items] [bulk]`
+//! (`bulk`: only the bulk loads). Besides wall time it prints the process's
+//! CPU time (user + system, from `/proc/self/stat`), which other work on a
+//! shared machine disturbs less, and the CPU time of generating the items
+//! alone (part of every bulk figure).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -93,6 +97,53 @@ fn table_def(name: &str, gsi: bool) -> TableDef {
     }
 }
 
+/// CPU seconds (user + system) this process used so far.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Peak resident set size in MB (`VmHWM`).
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Generates (and drops) the items the way `bulk` does, without a table.
+fn generate_only(n: u64, threads: u64, batch: u64) -> f64 {
+    let cpu = cpu_seconds();
+    std::thread::scope(|sc| {
+        for w in 0..threads {
+            sc.spawn(move || {
+                let mut i = w * batch;
+                while i < n {
+                    let end = (i + batch).min(n);
+                    let items: Vec<Item> = (i..end).map(make_item).collect();
+                    std::hint::black_box(&items);
+                    i += threads * batch;
+                }
+            });
+        }
+    });
+    cpu_seconds() - cpu
+}
+
 fn bulk(table: &Arc<Table>, n: u64, threads: u64, batch: u64) -> Duration {
     let loader = table.bulk_loader();
     let start = Instant::now();
@@ -135,18 +186,42 @@ fn main() {
         .sum::<u64>()
         / 1000;
     println!("items: {n}, average DynamoDB item size: {item_bytes} bytes");
+    let gen_cpu = generate_only(n, 2, 10_000);
+    println!("generating the items alone: {gen_cpu:.2}s CPU");
 
     for (name, gsi) in [("plain", false), ("with_gsi", true)] {
         let t = engine.create_table(table_def(name, gsi)).expect("create");
+        let cpu = cpu_seconds();
         let took = bulk(&t, n, 2, 10_000);
+        let cpu = cpu_seconds() - cpu;
         let rate = n as f64 / took.as_secs_f64();
         println!(
-            "bulk load ({name}, 2 threads, 10k batches): {:.2}s, {:.0} items/s, {:.1} MB/s",
+            "bulk load ({name}, 2 threads, 10k batches): {:.2}s, {:.0} items/s, {:.1} MB/s; \
+             {cpu:.2}s CPU ({:.2}s without generating the items), peak RSS {:.0} MB",
             took.as_secs_f64(),
             rate,
-            rate * item_bytes as f64 / 1e6
+            rate * item_bytes as f64 / 1e6,
+            cpu - gen_cpu,
+            peak_rss_mb()
         );
         assert_eq!(t.stats().item_count, n);
+        if gsi {
+            assert_eq!(t.index_stats("by_status").expect("gsi").item_count, n);
+            // A re-run over the loaded table: every key is read and replaced.
+            let cpu = cpu_seconds();
+            let took = bulk(&t, n, 2, 10_000);
+            let cpu = cpu_seconds() - cpu;
+            println!(
+                "bulk re-load over the loaded table ({name}): {:.2}s, {:.0} items/s; {cpu:.2}s CPU",
+                took.as_secs_f64(),
+                n as f64 / took.as_secs_f64(),
+            );
+            assert_eq!(t.stats().item_count, n);
+            assert_eq!(t.index_stats("by_status").expect("gsi").item_count, n);
+        }
+    }
+    if std::env::args().nth(2).as_deref() == Some("bulk") {
+        return;
     }
     let t = engine.table("plain").expect("table");
 

@@ -8,6 +8,9 @@
 //!            "h"             -> clock high-water mark, i64 BE
 //!            "s" tid u32 BE  -> statistics (see stats.rs)
 //!            "d" tid u32 BE  -> (empty) the table's data is being purged
+//!            "b" tid u32 BE  -> bulk load stamp, i64 BE: a bulk load is being
+//!                               ingested (index entries and statistics may
+//!                               be incomplete; rebuilt on open)
 //! ```
 
 use ferry_model::{IndexDef, TableDef};
@@ -21,6 +24,7 @@ pub(crate) const NEXT_TID_KEY: &[u8] = b"n";
 pub(crate) const CLOCK_HW_KEY: &[u8] = b"h";
 pub(crate) const STATS_PREFIX: u8 = b's';
 pub(crate) const PURGE_PREFIX: u8 = b'd';
+pub(crate) const BULK_PREFIX: u8 = b'b';
 
 /// One secondary index and its engine-internal id.
 #[derive(Clone, Debug, Serialize, Deserialize)]

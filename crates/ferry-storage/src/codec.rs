@@ -128,6 +128,40 @@ pub(crate) fn encode_put(item: &Item) -> Vec<u8> {
     out
 }
 
+/// Appends the stored value of a put version of `item` to `out`.
+pub(crate) fn append_put(item: &Item, out: &mut Vec<u8>) {
+    out.push(FORMAT);
+    out.push(KIND_PUT);
+    encode_item(item, out);
+}
+
+/// Appends the stored index value of the projection of `item` onto the
+/// attribute names `keep` (sorted, distinct) — the same bytes as
+/// `encode_index_value` of the projected item — and returns the
+/// projection's DynamoDB size.
+pub(crate) fn append_projection(item: &Item, keep: &[String], out: &mut Vec<u8>) -> u64 {
+    out.push(FORMAT);
+    let count_at = out.len();
+    out.push(0);
+    let mut n = 0usize;
+    let mut size = 0;
+    for (name, value) in keep.iter().filter_map(|k| item.get_key_value(k)) {
+        put_len(name.len(), out);
+        out.extend_from_slice(name.as_bytes());
+        encode_value(value, out);
+        size += (name.len() + ferry_model::value_size(value)) as u64;
+        n += 1;
+    }
+    if n < 0x80 {
+        out[count_at] = n as u8;
+    } else {
+        let mut count = Vec::with_capacity(10);
+        put_len(n, &mut count);
+        out.splice(count_at..=count_at, count);
+    }
+    size
+}
+
 /// The stored value of an index entry (the projected item).
 pub(crate) fn encode_index_value(item: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);

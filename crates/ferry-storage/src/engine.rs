@@ -13,8 +13,8 @@ use fjall::{Database, Readable};
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::{
-    IndexEntry, NEXT_TID_KEY, PURGE_PREFIX, STATS_PREFIX, TABLE_PREFIX, TableRecord, table_key,
-    tid_key, tid_of_key,
+    BULK_PREFIX, IndexEntry, NEXT_TID_KEY, PURGE_PREFIX, STATS_PREFIX, TABLE_PREFIX, TableRecord,
+    table_key, tid_key, tid_of_key,
 };
 use crate::clock::Clock;
 use crate::index::purge_prefix;
@@ -64,7 +64,8 @@ impl Engine {
             .cache_size(64 * 1024 * 1024)
             .open()
             .map_err(engine_err)?;
-        let store = Arc::new(Store::open(db, config.sync)?);
+        let spill_dir = path.join("ferry-bulk");
+        let store = Arc::new(Store::open(db, config.sync, spill_dir.clone())?);
 
         let snap = store.snapshot();
         let mut tables = BTreeMap::new();
@@ -97,6 +98,7 @@ impl Engine {
             }
         }
         drop(snap);
+        crate::bulk::repair::recover(&store, &tables, &spill_dir)?;
 
         let (stop_tx, stop_rx) = mpsc::channel();
         let engine = Arc::new(Engine {
@@ -186,6 +188,7 @@ impl Engine {
         let mut batch = self.store.batch();
         batch.remove(&self.store.sys, table_key(name));
         batch.remove(&self.store.sys, tid_key(STATS_PREFIX, table.tid).to_vec());
+        batch.remove(&self.store.sys, tid_key(BULK_PREFIX, table.tid).to_vec());
         batch.insert(
             &self.store.sys,
             tid_key(PURGE_PREFIX, table.tid).to_vec(),

@@ -58,7 +58,7 @@ pub(crate) fn project(table: &KeySchema, def: &IndexDef, item: &Item) -> Item {
 }
 
 /// The entry key, value and size of `item` in one index, if it belongs there.
-fn entry_of(
+pub(crate) fn entry_of(
     tid: u32,
     entry: &IndexEntry,
     table: &KeySchema,

@@ -11,6 +11,9 @@
 //! anyway, so the mutex costs no parallelism; the expensive parts of a write
 //! (reading, encoding, index projection) happen before it.
 
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+
 use fjall::{Database, Keyspace, OwnedWriteBatch, PersistMode, Snapshot};
 use parking_lot::Mutex;
 
@@ -33,12 +36,16 @@ pub(crate) struct Store {
     /// The `MetaStore`.
     pub meta: Keyspace,
     pub clock: Clock,
+    /// Scratch directory of bulk loads (sorted runs).
+    pub spill_dir: PathBuf,
+    /// Buffered bytes per bulk load run (tests make it small).
+    pub bulk_run_bytes: AtomicUsize,
     commit: Mutex<()>,
     sync: bool,
 }
 
 impl Store {
-    pub fn open(db: Database, sync: bool) -> Result<Store, StorageError> {
+    pub fn open(db: Database, sync: bool, spill_dir: PathBuf) -> Result<Store, StorageError> {
         let ks = |name: &str| db.keyspace(name, fjall::KeyspaceCreateOptions::default);
         let items = ks("items").map_err(engine_err)?;
         let index = ks("index").map_err(engine_err)?;
@@ -59,6 +66,8 @@ impl Store {
             sys,
             meta,
             clock: Clock::new(hw),
+            spill_dir,
+            bulk_run_bytes: AtomicUsize::new(crate::bulk::RUN_BYTES),
             commit: Mutex::new(()),
             sync,
         })

@@ -17,7 +17,7 @@ use ferry_model::{Item, KeySchema, PrimaryKey, TableDef};
 use fjall::{OwnedWriteBatch, Readable, Slice, Snapshot};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
-use crate::bulk::BulkFilter;
+use crate::bulk::BulkState;
 use crate::catalog::{STATS_PREFIX, TableRecord, tid_key};
 use crate::codec::{TOMBSTONE, decode_version, encode_put};
 use crate::index::index_changes;
@@ -59,7 +59,7 @@ pub struct Table {
     pub(crate) counters: Mutex<Counters>,
     dropped: AtomicBool,
     /// Set while bulk loaders are open.
-    pub(crate) bulk: Mutex<Option<BulkFilter>>,
+    pub(crate) bulk: Mutex<Option<BulkState>>,
     /// Serialises definition changes.
     pub(crate) def_lock: Mutex<()>,
 }
@@ -237,10 +237,10 @@ impl Table {
             |ts, batch| {
                 let next = self.counters.lock().applied(&ops.delta, &live);
                 batch.insert(&store.sys, tid_key(STATS_PREFIX, self.tid), next.encode());
-                if let Some(filter) = self.bulk.lock().as_mut() {
+                if let Some(bulk) = self.bulk.lock().as_mut() {
                     for (key, value) in &ops.versions {
                         if value.is_some() {
-                            filter.insert(key.get(..key.len() - TS_LEN).unwrap_or_default());
+                            bulk.note_write(key.get(..key.len() - TS_LEN).unwrap_or_default());
                         }
                     }
                 }

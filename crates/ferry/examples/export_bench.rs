@@ -8,7 +8,8 @@
 //! `FERRY_BENCH_ITEMS`, default 1,000,000; format: `FERRY_BENCH_FORMAT` =
 //! `DYNAMODB_JSON` | `ION`; `FERRY_BENCH_WRITES_PER_SEC`: the concurrent
 //! writer's rate, default 5000, 0 = unthrottled; `FERRY_BENCH_NO_WRITER=1` turns the concurrent
-//! writer off; `FERRY_BENCH_FULL_ONLY=1` skips the incremental exports).
+//! writer off; `FERRY_BENCH_FULL_ONLY=1` skips the incremental exports;
+//! `FERRY_BENCH_GZIP_LEVEL` overrides the gzip level).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -224,9 +225,20 @@ fn main() {
     objects.store().create_bucket("bench").expect("bucket");
     let resolver = Arc::new(move |b: &str| objects.client_for(b));
     let sinks = ObjectsSinks::new(resolver, rt.handle().clone());
-    let config = RunConfig::default();
+    let mut config = RunConfig::default();
+    if let Some(level) = std::env::var("FERRY_BENCH_GZIP_LEVEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.gzip_level = level;
+    }
     let cancel = AtomicBool::new(false);
-    println!("workers: {}  format: {}", config.workers, format.as_str());
+    println!(
+        "workers: {}  format: {}  gzip level: {}",
+        config.workers,
+        format.as_str(),
+        config.gzip_level
+    );
 
     // Full export with a concurrent writer.
     engine.clock().advance(1000);

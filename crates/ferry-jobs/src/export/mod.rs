@@ -27,6 +27,8 @@ mod sink;
 mod spec;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_external;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -132,6 +134,14 @@ impl Exports {
         let now = self.engine.clock().now();
         let store = self.store();
 
+        // The table is looked up before the token (AWS answers a replay whose
+        // table is gone with TableNotFoundException).
+        let table = self
+            .engine
+            .table(&req.table_name)
+            .filter(|t| t.def().status != TableStatus::Creating)
+            .ok_or_else(|| ExportError::table_not_found(&req.table_arn))?;
+
         if let Some(token) = &req.client_token
             && let Some(entry) = store.token(token)?
             && now - entry.created < TOKEN_TTL
@@ -142,12 +152,6 @@ impl Exports {
             }
             return Err(ExportError::conflict());
         }
-
-        let table = self
-            .engine
-            .table(&req.table_name)
-            .filter(|t| t.def().status != TableStatus::Creating)
-            .ok_or_else(|| ExportError::table_not_found(&req.table_arn))?;
         let def = table.def();
         let window = self.window(&table, now);
         let (export_time, period) = match kind {

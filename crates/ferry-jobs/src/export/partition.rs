@@ -87,10 +87,13 @@ struct FileWriter {
 }
 
 impl FileWriter {
-    fn new(sink: &dyn ObjectSink, key: &str) -> Result<FileWriter, PartitionError> {
+    fn new(sink: &dyn ObjectSink, key: &str, level: u32) -> Result<FileWriter, PartitionError> {
         let upload = sink.create(key)?;
         Ok(FileWriter {
-            gz: ferry_formats::compress::gzip_writer(Vec::with_capacity(UPLOAD_CHUNK + LINE_BLOCK)),
+            gz: ferry_formats::compress::gzip_writer_with_level(
+                Vec::with_capacity(UPLOAD_CHUNK + LINE_BLOCK),
+                level,
+            ),
             lines: Vec::with_capacity(LINE_BLOCK + 64 * 1024),
             out: Output { upload, size: 0 },
             raw: 0,
@@ -164,6 +167,7 @@ pub struct Partitioner<'a> {
     pub source: Source,
     pub format: ExportFormat,
     pub sink: &'a dyn ObjectSink,
+    pub gzip_level: u32,
 }
 
 impl Partitioner<'_> {
@@ -175,7 +179,7 @@ impl Partitioner<'_> {
         key: &str,
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<FileResult, PartitionError> {
-        let mut w = FileWriter::new(self.sink, key)?;
+        let mut w = FileWriter::new(self.sink, key, self.gzip_level)?;
         let mut count = 0u64;
         let mut billed = 0u64;
         match self.source {

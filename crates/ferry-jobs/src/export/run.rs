@@ -64,6 +64,8 @@ pub struct RunConfig {
     pub workers: usize,
     /// Fixed partition count (tests); `None` = from the table size.
     pub partitions: Option<u32>,
+    /// Gzip level of the data files (default: `ferry-formats`' export level).
+    pub gzip_level: u32,
 }
 
 impl Default for RunConfig {
@@ -71,6 +73,7 @@ impl Default for RunConfig {
         RunConfig {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             partitions: None,
+            gzip_level: ferry_formats::compress::EXPORT_GZIP_LEVEL,
         }
     }
 }
@@ -160,6 +163,7 @@ pub fn run_export(
         source,
         format: rec.format,
         sink: sink.as_ref(),
+        gzip_level: config.gzip_level,
     };
     let should_stop = || stop.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed);
     std::thread::scope(|scope| {

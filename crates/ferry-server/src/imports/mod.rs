@@ -202,7 +202,7 @@ pub async fn list_imports(state: &AppState, body: &[u8]) -> Result<ListImportsOu
                 "Member must have length less than or equal to 1024",
             );
         }
-        let shaped = n % 16 == 0
+        let shaped = n.is_multiple_of(16)
             && t.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !shaped {
@@ -245,7 +245,7 @@ mod tests {
         let t = encode_next_token(id);
         assert_eq!(t.len(), 112);
         assert!(
-            t.len() % 16 == 0
+            t.len().is_multiple_of(16)
                 && t.bytes()
                     .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );

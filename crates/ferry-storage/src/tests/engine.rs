@@ -364,6 +364,15 @@ fn crash_child(dir: &std::path::Path) -> ! {
         .map(|i| item(&[("pk", s("bulk")), ("sk", n(i)), ("v", s("b"))]))
         .collect();
     loader.write(items).expect("bulk");
+    loader.finish().expect("finish");
+    // A load that never finishes is lost as a whole.
+    let lost = t.bulk_loader();
+    lost.write(vec![item(&[
+        ("pk", s("lost")),
+        ("sk", n(1)),
+        ("v", s("l")),
+    ])])
+    .expect("bulk");
     e.meta().put("ns", b"k", b"v").expect("meta");
     std::process::abort();
 }
@@ -392,6 +401,7 @@ fn acknowledged_writes_survive_a_crash() {
     assert_eq!(value(&t, "p", 0, None), None);
     assert_eq!(value(&t, "p", 299, None).as_deref(), Some("v"));
     assert_eq!(value(&t, "bulk", 999, None).as_deref(), Some("b"));
+    assert_eq!(value(&t, "lost", 1, None), None);
     assert_eq!(t.stats().item_count, 299 + 1000);
     assert_eq!(e.meta().get("ns", b"k").expect("meta"), Some(b"v".to_vec()));
 }

@@ -2,6 +2,7 @@
 //! restarts, indexes, bulk loading, history and pruning.
 
 mod bulk;
+mod bulk_fast;
 mod engine;
 mod indexes;
 mod model;

@@ -15,11 +15,14 @@ use parking_lot::Mutex;
 use crate::import::pipeline::{ErrorLog, ItemSink};
 use crate::import::source::{ObjectSource, SourceError, SourceObject, source_io_error};
 
+/// Objects of a bucket: key → (bytes, ETag).
+type Bucket = BTreeMap<String, (Vec<u8>, String)>;
+
 /// A bucket of objects in memory. ETags are a counter per write, so a
 /// rewritten object gets a new one.
 #[derive(Default)]
 pub struct MemSource {
-    pub buckets: Mutex<BTreeMap<String, BTreeMap<String, (Vec<u8>, String)>>>,
+    pub buckets: Mutex<BTreeMap<String, Bucket>>,
     writes: AtomicUsize,
     /// Objects whose reads fail after this many bytes (a broken connection).
     pub fail_after: Mutex<BTreeMap<String, usize>>,
