@@ -7,6 +7,7 @@ mod capacity;
 mod control;
 mod durability;
 mod exports;
+mod external;
 mod imports;
 mod items;
 mod key_rules;
