@@ -10,7 +10,8 @@
 //! The public API here is a contract other crates code against. Modules:
 //! `engine` (open, catalog of tables), `table` (writes), `read` (query,
 //! scan), `history` (as-of reads, change scans, pruning), `index` (secondary
-//! indexes), `bulk` (imports), `meta` (`MetaStore`), `keys` / `codec` (the
+//! indexes), `bulk` (imports and restores: sorted runs ingested straight
+//! into SST tables), `meta` (`MetaStore`), `keys` / `codec` (the
 //! on-disk encodings), `store` (fjall handles, commit lock), `clock`,
 //! `catalog`, `stats`.
 
