@@ -370,25 +370,15 @@ async fn run_case(
     })
 }
 
-fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let items: u64 = args
-        .next()
-        .map(|a| a.parse())
-        .transpose()?
-        .unwrap_or(1_000_000);
-    let wanted: Vec<String> = args.collect();
-    let cases: Vec<Case> = CASES
-        .iter()
-        .filter(|c| {
-            if wanted.is_empty() {
-                c.name != "json-none"
-            } else {
-                wanted.iter().any(|w| w == c.name)
-            }
-        })
-        .copied()
-        .collect();
+/// Run one case in this process and print its row.
+fn run_one(items: u64, case: Case) -> anyhow::Result<()> {
+    // RUST_LOG=ferry_jobs=info shows the import's phases.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -411,49 +401,86 @@ fn main() -> anyhow::Result<()> {
             .load()
             .await;
         let db = aws_sdk_dynamodb::Client::new(&sdk);
-        println!(
-            "import_bench: {items} items in {OBJECTS} objects, table with one GSI, {} cores",
-            std::thread::available_parallelism().map_or(0, |n| n.get())
+        let f = run_case(&server, &db, &case, items).await?;
+        anyhow::ensure!(
+            f.imported == items as i64,
+            "{}: imported {} of {items}",
+            case.name,
+            f.imported
         );
+        let mb = f.raw_bytes as f64 / 1e6;
+        let rate = mb / f.import.as_secs_f64();
+        let ceiling = mb / f.ceiling.as_secs_f64();
         println!(
-            "{:<10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>12} {:>6} {:>6} {:>9}",
-            "case",
-            "input MB",
-            "stored MB",
-            "import s",
-            "MB/s",
-            "items/s",
-            "ceiling MB/s",
-            "ratio",
-            "cores",
-            "peak RSS"
+            "{:<10} {:>9.1} {:>9.1} {:>9.2} {:>8.1} {:>9.0} {:>12.1} {:>6.2} {:>6.2} {:>6} MB",
+            case.name,
+            mb,
+            f.stored_bytes as f64 / 1e6,
+            f.import.as_secs_f64(),
+            rate,
+            items as f64 / f.import.as_secs_f64(),
+            ceiling,
+            rate / ceiling,
+            f.cores,
+            f.peak_rss_mb
         );
-        for case in &cases {
-            let f = run_case(&server, &db, case, items).await?;
-            anyhow::ensure!(
-                f.imported == items as i64,
-                "{}: imported {} of {items}",
-                case.name,
-                f.imported
-            );
-            let mb = f.raw_bytes as f64 / 1e6;
-            let rate = mb / f.import.as_secs_f64();
-            let ceiling = mb / f.ceiling.as_secs_f64();
-            println!(
-                "{:<10} {:>9.1} {:>9.1} {:>9.2} {:>8.1} {:>9.0} {:>12.1} {:>6.2} {:>6.2} {:>6} MB",
-                case.name,
-                mb,
-                f.stored_bytes as f64 / 1e6,
-                f.import.as_secs_f64(),
-                rate,
-                items as f64 / f.import.as_secs_f64(),
-                ceiling,
-                rate / ceiling,
-                f.cores,
-                f.peak_rss_mb
-            );
-        }
         server.shutdown().await;
         anyhow::Ok(())
     })
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let items: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
+    let wanted: Vec<String> = args.collect();
+    let cases: Vec<Case> = CASES
+        .iter()
+        .filter(|c| {
+            if wanted.is_empty() {
+                c.name != "json-none"
+            } else {
+                wanted.iter().any(|w| w == c.name)
+            }
+        })
+        .copied()
+        .collect();
+    // A child runs one case: every case gets a fresh process, so peak RSS
+    // is the import's own.
+    if std::env::var_os("IMPORT_BENCH_CHILD").is_some() {
+        return match cases.first() {
+            Some(case) => run_one(items, *case),
+            None => anyhow::bail!("no such case"),
+        };
+    }
+    println!(
+        "import_bench: {items} items in {OBJECTS} objects, table with one GSI, {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>12} {:>6} {:>6} {:>9}",
+        "case",
+        "input MB",
+        "stored MB",
+        "import s",
+        "MB/s",
+        "items/s",
+        "ceiling MB/s",
+        "ratio",
+        "cores",
+        "peak RSS"
+    );
+    let me = std::env::current_exe()?;
+    for case in &cases {
+        let status = std::process::Command::new(&me)
+            .arg(items.to_string())
+            .arg(case.name)
+            .env("IMPORT_BENCH_CHILD", "1")
+            .status()?;
+        anyhow::ensure!(status.success(), "{} failed", case.name);
+    }
+    Ok(())
 }

@@ -276,6 +276,7 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
         &rec.arn,
         MAX_LOGGED_ERRORS,
     );
+    let started = std::time::Instant::now();
     let result = pipeline::run(
         &plan,
         &imports.config.pipeline,
@@ -286,7 +287,15 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
         &running.stop,
     );
     errlog.flush();
+    let read = started.elapsed();
     let finished = loader.finish();
+    tracing::info!(
+        import = %rec.arn,
+        objects = objects.len(),
+        read_secs = read.as_secs_f64(),
+        finish_secs = (started.elapsed() - read).as_secs_f64(),
+        "import data loaded"
+    );
     if result.is_ok() && running.stop.load(Ordering::SeqCst) {
         // Shut down: stays IN_PROGRESS, redone by the next start.
         tracing::info!(import = %rec.arn, "import interrupted by shutdown");

@@ -14,7 +14,9 @@
 //!
 //! Chunks of one object may be parsed by several workers at once, but they
 //! are *accepted* in order (a per-object sequencer): an object is abandoned
-//! at its first bad item (what DynamoDB does, see [`ErrorPolicy`]), so a
+//! at its first record that cannot form an item (what DynamoDB does, see
+//! [`ErrorPolicy`]; items that merely fail validation are skipped one by
+//! one), so a
 //! chunk is only written once every chunk before it is known to be clean.
 //! Memory is bounded by the channel (a few chunks per worker).
 
@@ -33,11 +35,12 @@ use super::spec::{Counters, Failure, InputCompression, InputFormat};
 /// What happens to the rest of an object after a bad item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorPolicy {
-    /// Stop reading the object at its first bad item (real DynamoDB,
-    /// measured: "the first line DynamoDB cannot turn into an item abandons
-    /// the rest of its object"). The default.
+    /// Stop reading the object at its first record that cannot form an
+    /// item (real DynamoDB, measured: "the first line DynamoDB cannot turn
+    /// into an item abandons the rest of its object"); items that fail
+    /// validation are still skipped one by one. The default.
     AbandonObject,
-    /// Skip only the bad item and go on with the object.
+    /// Skip only the bad record and go on with the object.
     SkipItem,
 }
 
@@ -513,17 +516,22 @@ fn process(checker: &ItemChecker<'_>, policy: ErrorPolicy, payload: Payload) -> 
             return;
         }
         out.processed += 1;
-        let checked = item
-            .map_err(|e| e.message)
-            .and_then(|item| checker.check(&item).map(|()| item));
-        match checked {
-            Ok(item) => out.good.push(item),
-            Err(message) => {
-                out.errors.push((pos, message));
+        match item {
+            // A record that is not an item at all (unparsable, wrong format):
+            // the rest of the object is abandoned under `AbandonObject`.
+            Err(e) => {
+                out.errors.push((pos, e.message));
                 if policy == ErrorPolicy::AbandonObject {
                     out.stop = true;
                 }
             }
+            // An item that fails validation (missing or mistyped key, size):
+            // skipped, and the object goes on, as the guide says ("the import
+            // job skips over that item and continues on with the next item").
+            Ok(item) => match checker.check(&item) {
+                Ok(()) => out.good.push(item),
+                Err(message) => out.errors.push((pos, message)),
+            },
         }
     };
     match payload {

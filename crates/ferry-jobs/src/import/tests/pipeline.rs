@@ -166,11 +166,11 @@ fn blank_lines_are_neither_items_nor_errors_and_last_line_needs_no_newline() {
 }
 
 #[test]
-fn first_bad_item_abandons_the_rest_of_its_object_only() {
+fn unparsable_record_abandons_the_rest_of_its_object_only() {
     let src = MemSource::new();
-    // Object a: 2000 good lines, a line without the key at index 2000, more good lines.
+    // Object a: 2000 good lines, a line that is not JSON at index 2000, more good lines.
     let mut a = json_lines("a", 0..2000);
-    a.extend_from_slice(b"{\"Item\":{\"n\":{\"N\":\"1\"}}}\n");
+    a.extend_from_slice(b"not json\n");
     a.extend(json_lines("a", 2001..4000));
     src.put("b", "in/a", a);
     src.put("b", "in/b", json_lines("b", 0..100));
@@ -184,6 +184,37 @@ fn first_bad_item_abandons_the_rest_of_its_object_only() {
     let mut want = expected_keys("a", 0..2000);
     want.extend(expected_keys("b", 0..100));
     assert_eq!(r.sink.keys(), want);
+    let log = r.log.sorted();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!((log[0].0.as_str(), log[0].1), ("in/a", 2000));
+    assert_eq!(r.counters.processed_items, 2101);
+    assert_eq!(r.counters.imported_items, 2100);
+    assert_eq!(r.counters.errors, 1);
+}
+
+#[test]
+fn invalid_item_is_skipped_alone_and_its_object_goes_on() {
+    let src = MemSource::new();
+    // Object a: 2000 good lines, an item without the key at index 2000, more good lines.
+    let mut a = json_lines("a", 0..2000);
+    a.extend_from_slice(b"{\"Item\":{\"n\":{\"N\":\"1\"}}}\n");
+    a.extend(json_lines("a", 2001..4000));
+    src.put("b", "in/a", a);
+    src.put("b", "in/b", json_lines("b", 0..100));
+    let r = run_json(
+        &src,
+        InputCompression::None,
+        4096,
+        ErrorPolicy::AbandonObject,
+    );
+    assert_eq!(r.result, Ok(()));
+    let mut want = expected_keys("a", 0..2000);
+    want.extend(expected_keys("a", 2001..4000));
+    want.extend(expected_keys("b", 0..100));
+    want.sort();
+    let mut got = r.sink.keys();
+    got.sort();
+    assert_eq!(got, want);
     assert_eq!(
         r.log.sorted(),
         vec![(
@@ -192,8 +223,8 @@ fn first_bad_item_abandons_the_rest_of_its_object_only() {
             "One or more parameter values were invalid: Missing the key pk in the item".to_string()
         )]
     );
-    assert_eq!(r.counters.processed_items, 2101);
-    assert_eq!(r.counters.imported_items, 2100);
+    assert_eq!(r.counters.processed_items, 4100);
+    assert_eq!(r.counters.imported_items, 4099);
     assert_eq!(r.counters.errors, 1);
 }
 
