@@ -10,8 +10,6 @@
 //! wire shapes in `wire/`, capacity accounting in `capacity.rs` and every
 //! error mapped to the wire in `errors.rs`. `ttl.rs` also runs the
 //! background sweeper that deletes expired items.
-//!
-//! THE PUBLIC API BELOW IS A CONTRACT other crates are being written against.
 
 mod account;
 mod auth;
