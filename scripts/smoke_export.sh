@@ -14,7 +14,7 @@ if [[ -z ${FERRY_ENDPOINT:-} ]]; then
   cargo build --quiet -p ferry
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   log=$(mktemp)
-  ./target/debug/ferry serve --in-memory --test-clock --listen "127.0.0.1:$port" >"$log" 2>&1 &
+  "${FERRY_BIN:-./target/debug/ferry}" serve --in-memory --test-clock --listen "127.0.0.1:$port" >"$log" 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
   for _ in $(seq 1 100); do
@@ -146,7 +146,8 @@ if advance 1000000 2>/dev/null; then
   echo "incremental export: $arn"
   wait_export "$arn"
   check_export "$arn" .json.gz
-  aws s3 ls --recursive "s3://$bucket/cdc/AWSDynamoDB/data/" | grep -q ".json.gz" || fail "no shared data folder"
+  shared_data=$(aws s3 ls --recursive "s3://$bucket/cdc/AWSDynamoDB/data/")
+  grep -q ".json.gz" <<<"$shared_data" || fail "no shared data folder"
 else
   echo "skipping the incremental export: the server's test clock is off"
 fi

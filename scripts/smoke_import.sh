@@ -17,7 +17,7 @@ if [[ -z ${FERRY_ENDPOINT:-} ]]; then
   cargo build --quiet -p ferry
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   log=$(mktemp)
-  ./target/debug/ferry serve --in-memory --listen "127.0.0.1:$port" >"$log" 2>&1 &
+  "${FERRY_BIN:-./target/debug/ferry}" serve --in-memory --listen "127.0.0.1:$port" >"$log" 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
   for _ in $(seq 1 100); do

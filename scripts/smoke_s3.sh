@@ -16,7 +16,8 @@ mkdir -p "$work/tree/a"
 echo one >"$work/tree/a/1.txt"
 echo two >"$work/tree/2 two+.txt"
 aws "${E[@]}" s3 sync "$work/tree" s3://smoke-s3/tree/ >/dev/null
-aws "${E[@]}" s3 ls --recursive s3://smoke-s3/tree/ | grep -q "2 two+.txt"
+listing=$(aws "${E[@]}" s3 ls --recursive s3://smoke-s3/tree/)
+grep -q "2 two+.txt" <<<"$listing" || { echo "sync missed a file: $listing"; exit 1; }
 aws "${E[@]}" s3api head-object --bucket smoke-s3 --key "tree/a/1.txt" \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ContentLength"] == 4, d'
 aws "${E[@]}" s3api list-objects-v2 --bucket smoke-s3 --delimiter / \
