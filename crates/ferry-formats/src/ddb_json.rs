@@ -372,6 +372,11 @@ pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends the standard (padded) base64 of `data`, as [`write_value`] does for B.
+pub fn write_base64(out: &mut Vec<u8>, data: &[u8]) {
+    push_base64(out, data);
+}
+
 #[cfg(test)]
 #[path = "ddb_json_tests.rs"]
 mod tests;

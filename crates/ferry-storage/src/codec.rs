@@ -27,19 +27,19 @@ const KIND_TOMBSTONE: u8 = 1;
 pub(crate) const TOMBSTONE: [u8; 2] = [FORMAT, KIND_TOMBSTONE];
 
 /// Nesting deeper than this is refused when decoding (DynamoDB allows 32).
-const MAX_DEPTH: u32 = 64;
+pub(crate) const MAX_DEPTH: u32 = 64;
 
-const T_S: u8 = 0;
-const T_N: u8 = 1;
-const T_B: u8 = 2;
-const T_SS: u8 = 3;
-const T_NS: u8 = 4;
-const T_BS: u8 = 5;
-const T_M: u8 = 6;
-const T_L: u8 = 7;
-const T_NULL: u8 = 8;
-const T_FALSE: u8 = 9;
-const T_TRUE: u8 = 10;
+pub(crate) const T_S: u8 = 0;
+pub(crate) const T_N: u8 = 1;
+pub(crate) const T_B: u8 = 2;
+pub(crate) const T_SS: u8 = 3;
+pub(crate) const T_NS: u8 = 4;
+pub(crate) const T_BS: u8 = 5;
+pub(crate) const T_M: u8 = 6;
+pub(crate) const T_L: u8 = 7;
+pub(crate) const T_NULL: u8 = 8;
+pub(crate) const T_FALSE: u8 = 9;
+pub(crate) const T_TRUE: u8 = 10;
 
 fn put_varint(mut v: u64, out: &mut Vec<u8>) {
     while v >= 0x80 {

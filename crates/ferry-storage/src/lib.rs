@@ -11,7 +11,8 @@
 //! `engine` (open, catalog of tables), `table` (writes), `read` (query,
 //! scan), `history` (as-of reads, change scans, pruning), `index` (secondary
 //! indexes), `bulk` (imports and restores: sorted runs ingested straight
-//! into SST tables), `meta` (`MetaStore`), `keys` / `codec` (the
+//! into SST tables), `raw` (undecoded snapshot and change scans for exports,
+//! and a cursor over the item encoding), `meta` (`MetaStore`), `keys` / `codec` (the
 //! on-disk encodings), `store` (fjall handles, commit lock), `clock`,
 //! `catalog`, `stats`.
 
@@ -24,6 +25,7 @@ mod history;
 mod index;
 mod keys;
 mod meta;
+mod raw;
 mod read;
 mod stats;
 mod store;
@@ -41,6 +43,7 @@ pub use bulk::BulkLoader;
 pub use clock::Clock;
 pub use engine::Engine;
 pub use meta::{MetaEntries, MetaStore};
+pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag, encode_item_raw};
 pub use table::Table;
 
 /// Microseconds since the Unix epoch.

@@ -11,7 +11,10 @@ mod read;
 mod write;
 
 pub use read::{IonReader, record_to_item};
-pub use write::{write_change_line, write_item_line, write_struct, write_value};
+pub use write::{
+    write_blob, write_change_line, write_field_name, write_item_line, write_number, write_string,
+    write_struct, write_value,
+};
 
 #[cfg(test)]
 mod tests;

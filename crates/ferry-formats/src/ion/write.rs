@@ -122,6 +122,27 @@ pub fn write_value(value: &AttributeValue, out: &mut Vec<u8>) {
     }
 }
 
+/// Appends a string value as [`write_value`] does for an S (for transcoders
+/// that write export lines without building `Item`s).
+pub fn write_string(out: &mut Vec<u8>, s: &str) {
+    push_string(out, s);
+}
+
+/// Appends a struct field name as [`write_struct`] does.
+pub fn write_field_name(out: &mut Vec<u8>, name: &str) {
+    push_field_name(out, name);
+}
+
+/// Appends a number as [`write_value`] does for an N.
+pub fn write_number(out: &mut Vec<u8>, n: &Number) {
+    push_number(out, n);
+}
+
+/// Appends a blob as [`write_value`] does for a B.
+pub fn write_blob(out: &mut Vec<u8>, data: &[u8]) {
+    push_blob(out, data);
+}
+
 fn push_blob(out: &mut Vec<u8>, data: &[u8]) {
     out.extend_from_slice(b"{{");
     push_base64(out, data);

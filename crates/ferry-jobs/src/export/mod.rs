@@ -29,6 +29,10 @@ mod spec;
 mod tests;
 #[cfg(test)]
 mod tests_external;
+#[cfg(test)]
+mod tests_raw;
+pub mod transcode;
+pub mod transcode_ion;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};

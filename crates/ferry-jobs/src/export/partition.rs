@@ -2,6 +2,8 @@
 //! of the export time (full export) or compacted over the period
 //! (incremental export), encoded as DynamoDB JSON or Ion lines, gzipped, and
 //! streamed to object storage in large chunks while its MD5 is computed.
+//! Items are never decoded: the stored encoding is transcoded straight into
+//! the line (`transcode.rs`, `transcode_ion.rs`).
 //!
 //! Memory per writer is bounded: one line buffer (~256 KB) and one chunk of
 //! compressed output (~8 MB) at a time, whatever the table's size.
@@ -9,11 +11,13 @@
 use std::io::Write;
 use std::ops::Range;
 
-use ferry_model::{Item, KeySchema, item_size};
-use ferry_storage::{Change, StorageError, Table, Timestamp};
+use ferry_model::{Item, KeySchema};
+use ferry_storage::{Change, RawItem, StorageError, Table, Timestamp};
 
 use super::sink::{ObjectSink, SinkError};
 use super::spec::{ExportFormat, Period, ViewType};
+use super::transcode::{raw_item_size, write_change_line_raw, write_item_line_raw};
+use super::transcode_ion::{write_change_line_raw_ion, write_item_line_raw_ion};
 
 /// Encoded lines are handed to the gzip encoder in blocks of this size.
 const LINE_BLOCK: usize = 256 * 1024;
@@ -132,19 +136,31 @@ impl FileWriter {
     }
 }
 
-fn line_writer(format: ExportFormat) -> fn(&Item, &mut Vec<u8>) {
+/// Writes one item line from its stored encoding; returns the item size.
+type RawLineWriter = fn(&[u8], &mut Vec<u8>) -> Result<usize, StorageError>;
+
+/// Writes one change record from stored encodings (key source, schema,
+/// timestamp, old image, new image); returns the size of the images written.
+type RawChangeWriter = fn(
+    &[u8],
+    &KeySchema,
+    u64,
+    Option<&[u8]>,
+    Option<&[u8]>,
+    &mut Vec<u8>,
+) -> Result<usize, StorageError>;
+
+fn line_writer(format: ExportFormat) -> RawLineWriter {
     match format {
-        ExportFormat::DynamodbJson => ferry_formats::ddb_json::write_item_line,
-        ExportFormat::Ion => ferry_formats::ion::write_item_line,
+        ExportFormat::DynamodbJson => write_item_line_raw,
+        ExportFormat::Ion => write_item_line_raw_ion,
     }
 }
 
-type ChangeWriter = fn(&Item, u64, Option<&Item>, Option<&Item>, &mut Vec<u8>);
-
-fn change_writer(format: ExportFormat) -> ChangeWriter {
+fn change_writer(format: ExportFormat) -> RawChangeWriter {
     match format {
-        ExportFormat::DynamodbJson => ferry_formats::ddb_json::write_change_line,
-        ExportFormat::Ion => ferry_formats::ion::write_change_line,
+        ExportFormat::DynamodbJson => write_change_line_raw,
+        ExportFormat::Ion => write_change_line_raw_ion,
     }
 }
 
@@ -185,10 +201,9 @@ impl Partitioner<'_> {
         match self.source {
             Source::Snapshot(ts) => {
                 let write = line_writer(self.format);
-                for item in self.table.scan_as_of(ts, range)? {
-                    let item = item?;
-                    write(&item, &mut w.lines);
-                    billed += item_size(&item) as u64;
+                for raw in self.table.scan_as_of_raw(ts, range)? {
+                    let raw = raw?;
+                    billed += write(raw.bytes(), &mut w.lines)? as u64;
                     count += 1;
                     w.after_line()?;
                     if count.is_multiple_of(4096) && stop() {
@@ -198,21 +213,27 @@ impl Partitioner<'_> {
             }
             Source::Changes(period) => {
                 let write = change_writer(self.format);
-                for change in self.table.changes(period.from, period.to, range)? {
+                let with_old = period.view == ViewType::NewAndOldImages;
+                for change in self.table.changes_raw(period.from, period.to, range)? {
                     let change = change?;
-                    let Some((old, new)) = record_images(&change, period.view) else {
+                    let (old, new) = (change.old.as_ref(), change.new.as_ref());
+                    // The keys come from the new image, else the old one
+                    // (both absent: no record, as in `record_images`).
+                    let Some(key_source) = new.or(old) else {
                         continue;
                     };
-                    let keys = change.key.to_item(self.key_schema);
-                    write(
-                        &keys,
+                    let old_written = old.filter(|_| with_old);
+                    billed += write(
+                        key_source.bytes(),
+                        self.key_schema,
                         change.last_write.max(0) as u64,
-                        old,
-                        new,
+                        old_written.map(RawItem::bytes),
+                        new.map(RawItem::bytes),
                         &mut w.lines,
-                    );
-                    billed += change.old.as_ref().map_or(0, |i| item_size(i) as u64)
-                        + change.new.as_ref().map_or(0, |i| item_size(i) as u64);
+                    )? as u64;
+                    if let (Some(old), None) = (old, old_written) {
+                        billed += raw_item_size(old.bytes())? as u64;
+                    }
                     count += 1;
                     w.after_line()?;
                     if count.is_multiple_of(4096) && stop() {
