@@ -5,6 +5,8 @@
 //! `Table::write`, so the condition is checked against exactly the version
 //! that is replaced.
 
+use std::collections::HashMap;
+
 use ferry_expr::{Condition, Projection, Update};
 use ferry_model::{IndexKind, Item, PrimaryKey, TableDef, item_size};
 use ferry_storage::{Write, WriteError};
@@ -20,7 +22,7 @@ use crate::wire::items::{
     UpdateItemInput, WriteItemOutput,
 };
 use crate::wire::parse;
-use crate::wire::value::item_to_json;
+use crate::wire::value::{WireItem, WireValues, item_to_json};
 
 const RETURN_VALUES: &[&str] = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
 const ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
@@ -104,73 +106,122 @@ fn only_old_or_none(rv: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-pub async fn put_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, ApiError> {
-    let input: PutItemInput = parse(body)?;
+/// The request fields PutItem and DeleteItem share, borrowed from either.
+struct WriteRequest<'a> {
+    table_name: Option<&'a str>,
+    /// The `Item` (PutItem) or `Key` (DeleteItem), and its name in the
+    /// null-member message.
+    target: (Option<&'a WireItem>, &'static str),
+    condition_expression: Option<&'a str>,
+    names: Option<&'a HashMap<String, String>>,
+    values: Option<&'a WireValues>,
+    return_values: Option<&'a str>,
+    return_consumed_capacity: Option<&'a str>,
+    return_item_collection_metrics: Option<&'a str>,
+    return_values_on_condition_check_failure: Option<&'a str>,
+    expected: bool,
+    conditional_operator: bool,
+}
+
+/// Borrow a [`WriteRequest`] from a `PutItemInput` (target `item`) or a
+/// `DeleteItemInput` (target `key`): their shared fields have the same names.
+macro_rules! write_request {
+    ($input:ident, $target:ident) => {
+        WriteRequest {
+            table_name: $input.table_name.as_deref(),
+            target: ($input.$target.as_ref(), stringify!($target)),
+            condition_expression: $input.condition_expression.as_deref(),
+            names: $input.expression_attribute_names.as_ref(),
+            values: $input.expression_attribute_values.as_ref(),
+            return_values: $input.return_values.as_deref(),
+            return_consumed_capacity: $input.return_consumed_capacity.as_deref(),
+            return_item_collection_metrics: $input.return_item_collection_metrics.as_deref(),
+            return_values_on_condition_check_failure: $input
+                .return_values_on_condition_check_failure
+                .as_deref(),
+            expected: $input.expected.is_some(),
+            conditional_operator: $input.conditional_operator.is_some(),
+        }
+    };
+}
+
+/// What a validated PutItem or DeleteItem asks for besides its item or key.
+struct WriteOptions {
+    condition: Option<Condition>,
+    return_old: bool,
+    old_on_failure: bool,
+    capacity: CapacityMode,
+    metrics: bool,
+}
+
+/// Validate a PutItem or DeleteItem request in DynamoDB's order and compile
+/// its condition.
+fn check_write_request(r: &WriteRequest<'_>) -> Result<WriteOptions, ApiError> {
     let mut c = Checks::new();
     common_checks(
         &mut c,
-        input.table_name.as_deref(),
-        input.return_consumed_capacity.as_deref(),
-        input.return_item_collection_metrics.as_deref(),
+        r.table_name,
+        r.return_consumed_capacity,
+        r.return_item_collection_metrics,
     );
-    c.not_null(input.item.as_ref(), "item");
+    c.not_null(r.target.0, r.target.1);
+    c.one_of(r.return_values, "returnValues", RETURN_VALUES);
     c.one_of(
-        input.return_values.as_deref(),
-        "returnValues",
-        RETURN_VALUES,
-    );
-    c.one_of(
-        input.return_values_on_condition_check_failure.as_deref(),
+        r.return_values_on_condition_check_failure,
         "returnValuesOnConditionCheckFailure",
         ON_FAILURE,
     );
     c.finish()?;
     let p = placeholders(&ExprInputs {
-        exprs: &[("ConditionExpression", input.condition_expression.is_some())],
+        exprs: &[("ConditionExpression", r.condition_expression.is_some())],
         legacy: &[
-            ("Expected", input.expected.is_some()),
-            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("Expected", r.expected),
+            ("ConditionalOperator", r.conditional_operator),
         ],
-        names: input.expression_attribute_names.as_ref(),
-        values: input.expression_attribute_values.as_ref(),
+        names: r.names,
+        values: r.values,
     })?;
-    if let Some(problem) = input.item.as_ref().and_then(|i| i.problem.clone()) {
+    if let Some(problem) = r.target.0.and_then(|i| i.problem.clone()) {
         return Err(ApiError::validation(problem));
     }
-    only_old_or_none(input.return_values.as_deref())?;
-    let condition = input
+    only_old_or_none(r.return_values)?;
+    let condition = r
         .condition_expression
-        .as_deref()
         .map(|t| Condition::compile(t, "ConditionExpression", &p))
         .transpose()?;
     p.check_all_used()?;
-    drop(p);
+    Ok(WriteOptions {
+        condition,
+        return_old: r.return_values == Some("ALL_OLD"),
+        old_on_failure: r.return_values_on_condition_check_failure == Some("ALL_OLD"),
+        capacity: CapacityMode::parse(r.return_consumed_capacity),
+        metrics: r.return_item_collection_metrics == Some("SIZE"),
+    })
+}
 
+pub async fn put_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, ApiError> {
+    let input: PutItemInput = parse(body)?;
+    let w = check_write_request(&write_request!(input, item))?;
     let table_name = input.table_name.unwrap_or_default();
     let item = input.item.map(|i| i.item).unwrap_or_default();
-    let return_old = input.return_values.as_deref() == Some("ALL_OLD");
-    let old_on_failure =
-        input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
-    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
-    let metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
     let engine = state.engine.clone();
     blocking(move || {
         let table = active_table(&engine, &table_name)?;
         let def = table.def();
         let key = keys::check_put_item(&def, &item)?;
-        nested_key_paths(&def, condition.iter().map(|c| c.nested_top_level_names()))?;
-        let written = (capacity != CapacityMode::None).then(|| item.clone());
+        nested_key_paths(&def, w.condition.iter().map(|c| c.nested_top_level_names()))?;
+        let written = (w.capacity != CapacityMode::None).then(|| item.clone());
         let (old, _) = table
             .write(&key, |old| {
-                check_condition(condition.as_ref(), old, old_on_failure)?;
+                check_condition(w.condition.as_ref(), old, w.old_on_failure)?;
                 Ok(Write::Put(item))
             })
             .map_err(write_error)?;
         let usage = written.map(|new| write_usage(&def, old.as_ref(), Some(&new)));
         Ok(WriteItemOutput {
-            consumed_capacity: usage.and_then(|u| capacity.report(&table_name, &u)),
-            attributes: if return_old { old } else { None },
-            item_collection_metrics: collection_metrics(&def, &key, metrics),
+            consumed_capacity: usage.and_then(|u| w.capacity.report(&table_name, &u)),
+            attributes: if w.return_old { old } else { None },
+            item_collection_metrics: collection_metrics(&def, &key, w.metrics),
         })
     })
     .await
@@ -234,62 +285,18 @@ pub async fn get_item(state: &AppState, body: &[u8]) -> Result<GetItemOutput, Ap
 
 pub async fn delete_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, ApiError> {
     let input: DeleteItemInput = parse(body)?;
-    let mut c = Checks::new();
-    common_checks(
-        &mut c,
-        input.table_name.as_deref(),
-        input.return_consumed_capacity.as_deref(),
-        input.return_item_collection_metrics.as_deref(),
-    );
-    c.not_null(input.key.as_ref(), "key");
-    c.one_of(
-        input.return_values.as_deref(),
-        "returnValues",
-        RETURN_VALUES,
-    );
-    c.one_of(
-        input.return_values_on_condition_check_failure.as_deref(),
-        "returnValuesOnConditionCheckFailure",
-        ON_FAILURE,
-    );
-    c.finish()?;
-    let p = placeholders(&ExprInputs {
-        exprs: &[("ConditionExpression", input.condition_expression.is_some())],
-        legacy: &[
-            ("Expected", input.expected.is_some()),
-            ("ConditionalOperator", input.conditional_operator.is_some()),
-        ],
-        names: input.expression_attribute_names.as_ref(),
-        values: input.expression_attribute_values.as_ref(),
-    })?;
-    if let Some(problem) = input.key.as_ref().and_then(|k| k.problem.clone()) {
-        return Err(ApiError::validation(problem));
-    }
-    only_old_or_none(input.return_values.as_deref())?;
-    let condition = input
-        .condition_expression
-        .as_deref()
-        .map(|t| Condition::compile(t, "ConditionExpression", &p))
-        .transpose()?;
-    p.check_all_used()?;
-    drop(p);
-
+    let w = check_write_request(&write_request!(input, key))?;
     let table_name = input.table_name.unwrap_or_default();
     let key_item = input.key.map(|k| k.item).unwrap_or_default();
-    let return_old = input.return_values.as_deref() == Some("ALL_OLD");
-    let old_on_failure =
-        input.return_values_on_condition_check_failure.as_deref() == Some("ALL_OLD");
-    let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
-    let metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
     let engine = state.engine.clone();
     blocking(move || {
         let table = active_table(&engine, &table_name)?;
         let def = table.def();
         let key = keys::key_param(&def, &key_item)?;
-        nested_key_paths(&def, condition.iter().map(|c| c.nested_top_level_names()))?;
+        nested_key_paths(&def, w.condition.iter().map(|c| c.nested_top_level_names()))?;
         let (old, _) = table
             .write(&key, |old| {
-                check_condition(condition.as_ref(), old, old_on_failure)?;
+                check_condition(w.condition.as_ref(), old, w.old_on_failure)?;
                 Ok(if old.is_some() {
                     Write::Delete
                 } else {
@@ -299,9 +306,9 @@ pub async fn delete_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
             .map_err(write_error)?;
         let usage = write_usage(&def, old.as_ref(), None);
         Ok(WriteItemOutput {
-            consumed_capacity: capacity.report(&table_name, &usage),
-            attributes: if return_old { old } else { None },
-            item_collection_metrics: collection_metrics(&def, &key, metrics),
+            consumed_capacity: w.capacity.report(&table_name, &usage),
+            attributes: if w.return_old { old } else { None },
+            item_collection_metrics: collection_metrics(&def, &key, w.metrics),
         })
     })
     .await

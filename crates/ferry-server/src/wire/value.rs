@@ -113,6 +113,28 @@ impl Expect {
     }
 }
 
+/// The `Visitor` methods that refuse a boolean, number or string where the
+/// `expect`ed kind belongs, with DynamoDB's message for each.
+macro_rules! reject_scalars {
+    ($expect:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Err($expect.boolean())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Err($expect.number())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Err($expect.number())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Err($expect.number())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Err($expect.string())
+        }
+    };
+}
+
 /// Deserialises an optional string (null = None) with DynamoDB's messages.
 struct StrSeed(Expect);
 
@@ -280,21 +302,7 @@ impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for ListSeed<S> {
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Err(Expect::List.boolean())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Err(Expect::List.number())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Err(Expect::List.number())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Err(Expect::List.number())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Err(Expect::List.string())
-    }
+    reject_scalars!(Expect::List);
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(Expect::List.map())
     }
@@ -434,21 +442,7 @@ impl<'de> Visitor<'de> for ValueSeed {
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Err(Expect::Structure.boolean())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Err(Expect::Structure.number())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Err(Expect::Structure.number())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Err(Expect::Structure.number())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Err(Expect::Structure.string())
-    }
+    reject_scalars!(Expect::Structure);
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(Expect::Structure.list())
     }
@@ -554,21 +548,7 @@ impl<'de> Visitor<'de> for MapSeed {
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Err(Expect::Map.boolean())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Err(Expect::Map.number())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Err(Expect::Map.number())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Err(Expect::Map.number())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Err(Expect::Map.string())
-    }
+    reject_scalars!(Expect::Map);
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(Expect::Map.list())
     }
@@ -610,21 +590,7 @@ impl<'de> Deserialize<'de> for WireValues {
             fn visit_unit<E: de::Error>(self) -> Result<WireValues, E> {
                 Ok(WireValues::default())
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<WireValues, E> {
-                Err(Expect::Map.boolean())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<WireValues, E> {
-                Err(Expect::Map.number())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<WireValues, E> {
-                Err(Expect::Map.number())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<WireValues, E> {
-                Err(Expect::Map.number())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<WireValues, E> {
-                Err(Expect::Map.string())
-            }
+            reject_scalars!(Expect::Map);
             fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<WireValues, A::Error> {
                 Err(Expect::Map.list())
             }

@@ -16,6 +16,7 @@ mod pitr;
 mod query_scan;
 mod s3;
 mod s3_auth;
+mod s3_edges;
 mod s3_multipart;
 mod tables;
 mod wire;

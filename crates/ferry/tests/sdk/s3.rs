@@ -1,8 +1,9 @@
 //! SDK tests: the S3 endpoint on Ferry's port (aws-sdk-s3, path-style):
-//! buckets, objects and metadata, odd keys and path safety, ranges and
-//! conditional reads, listings, copy and bulk delete (multipart uploads,
-//! large streamed objects, checksums and restarts are in `s3_multipart.rs`),
-//! and the helpers both modules use.
+//! buckets, objects and metadata, odd keys and path safety, ranges,
+//! conditional reads and writes, listings, copy and bulk delete (multipart uploads,
+//! large streamed objects, checksums and restarts are in `s3_multipart.rs`;
+//! error codes and finer points of each area in `s3_edges.rs`), and the
+//! helpers the S3 modules use.
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
@@ -81,6 +82,30 @@ pub async fn keys(c: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
         );
     }
     out
+}
+
+/// Creates `bucket` holding `a/00.json`..`c/06.json` (7 under each of three
+/// prefixes), `top1` and `top2`, each the one byte `x`; returns the keys.
+pub async fn listing_fixture(c: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    c.create_bucket().bucket(bucket).send().await.unwrap();
+    let mut all = Vec::new();
+    for d in ["a", "b", "c"] {
+        for i in 0..7 {
+            all.push(format!("{d}/{i:02}.json"));
+        }
+    }
+    all.push("top1".into());
+    all.push("top2".into());
+    for k in &all {
+        c.put_object()
+            .bucket(bucket)
+            .key(k)
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await
+            .unwrap();
+    }
+    all
 }
 
 #[tokio::test]
@@ -208,12 +233,15 @@ async fn odd_keys_and_path_safety() {
     let odd = [
         "a//b",
         "dir/",
+        "trailing//",
         ".",
         "..",
         "../../../../etc/passwd",
         "a/./b/../c",
-        "sp ace+plus%25&=?#",
+        "sp ace+plus%25&amp=?#frag",
         "ünï/cödé/日本語 🚀",
+        "emoji 🚀",
+        "tab\tand\u{7f}",
         "~!@$^*()[]{}|\\;:'\",<>`",
     ];
     for (i, k) in odd.iter().enumerate() {
@@ -232,9 +260,27 @@ async fn odd_keys_and_path_safety() {
     let mut want: Vec<String> = odd.iter().map(|k| (*k).to_owned()).collect();
     want.sort();
     assert_eq!(keys(&c, "odd").await, want);
+    // encoding-type=url listings send the keys URL-encoded
+    let enc = c
+        .list_objects_v2()
+        .bucket("odd")
+        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        enc.contents()
+            .iter()
+            .any(|o| o.key() == Some("sp%20ace%2Bplus%2525%26amp%3D%3F%23frag")),
+        "{enc:?}"
+    );
 
     // crafted paths and bucket names never reach a file outside the store
     for target in [
+        "/..",
+        "/../etc",
+        "/tmp",
+        "/odd%2f..%2f..",
         "/odd/../../etc/passwd",
         "/odd/%2e%2e/%2e%2e/%2e%2e/escape",
         "/odd/..%2f..%2f..%2fescape",
@@ -275,8 +321,17 @@ async fn odd_keys_and_path_safety() {
     }
     assert!(!server.dir.path().join("escape").exists());
     assert!(!server.data_dir().join("escape").exists());
+    let top: Vec<String> = std::fs::read_dir(server.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(top, ["data"]);
+    // whatever a crafted path stored is an ordinary object holding the payload
     for k in keys(&c, "odd").await {
-        c.get_object().bucket("odd").key(&k).send().await.unwrap();
+        let got = c.get_object().bucket("odd").key(&k).send().await.unwrap();
+        if !odd.contains(&k.as_str()) {
+            assert_eq!(body(got).await, b"payload", "{k:?}");
+        }
     }
 }
 
@@ -310,6 +365,7 @@ async fn ranges_and_conditional_gets() {
             .await
             .unwrap();
         assert_eq!(got.content_range(), Some(cr), "{range}");
+        assert_eq!(got.content_length(), Some(want.len() as i64), "{range}");
         assert_eq!(body(got).await, want, "{range}");
     }
     assert_eq!(
@@ -387,6 +443,54 @@ async fn ranges_and_conditional_gets() {
         .send()
         .await
         .unwrap();
+    c.get_object()
+        .bucket("rng")
+        .key("k")
+        .if_none_match("\"other\"")
+        .send()
+        .await
+        .unwrap();
+    // If-Match wins over a failing If-Unmodified-Since
+    c.get_object()
+        .bucket("rng")
+        .key("k")
+        .if_match(&etag)
+        .if_unmodified_since(past)
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .head_object()
+        .bucket("rng")
+        .key("k")
+        .if_match("\"x\"")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.raw_response().unwrap().status().as_u16(), 412);
+    // conditional writes
+    assert_eq!(
+        s3_code(
+            c.put_object()
+                .bucket("rng")
+                .key("k")
+                .if_none_match("*")
+                .body(ByteStream::from_static(b"x"))
+                .send()
+                .await
+        ),
+        "412/PreconditionFailed"
+    );
+    c.put_object()
+        .bucket("rng")
+        .key("k2")
+        .if_none_match("*")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let got = c.get_object().bucket("rng").key("k").send().await.unwrap();
+    assert_eq!(body(got).await, data);
     // a changed object fails the If-Match a reader pinned
     c.put_object()
         .bucket("rng")
@@ -412,24 +516,7 @@ async fn ranges_and_conditional_gets() {
 async fn listing_pagination_and_delimiters() {
     let server = TestServer::start().await;
     let c = server.s3().await;
-    c.create_bucket().bucket("lst").send().await.unwrap();
-    let mut all = Vec::new();
-    for d in ["a", "b", "c"] {
-        for i in 0..7 {
-            all.push(format!("{d}/{i:02}.json"));
-        }
-    }
-    all.push("top1".into());
-    all.push("top2".into());
-    for k in &all {
-        c.put_object()
-            .bucket("lst")
-            .key(k)
-            .body(ByteStream::from_static(b"x"))
-            .send()
-            .await
-            .unwrap();
-    }
+    let all = listing_fixture(&c, "lst").await;
     let mut got = Vec::new();
     let mut token: Option<String> = None;
     let mut pages = 0;

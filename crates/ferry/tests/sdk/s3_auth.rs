@@ -275,6 +275,7 @@ async fn s3_signatures() {
     );
     let (status, text) = raw_http(server.addr(), "GET", "/sig/k", &[], b"").await;
     assert_eq!(status, 403, "{text}");
+    assert!(text.contains("<Code>AccessDenied</Code>"), "{text}");
     // nothing was written by the refused requests
     let listed: Vec<String> = good
         .list_objects_v2()
@@ -303,6 +304,19 @@ async fn s3_signatures() {
     let (status, text) = raw_http(server.addr(), "GET", &target, &[], b"").await;
     assert_eq!(status, 200, "{text}");
     assert!(text.ends_with("\r\n\r\nv"), "{text}");
+    // one changed digit of the signature
+    let (head, sig) = target.split_once("X-Amz-Signature=").unwrap();
+    let flipped = match sig.strip_prefix('0') {
+        Some(rest) => format!("1{rest}"),
+        None => format!("0{}", &sig[1..]),
+    };
+    let tampered = format!("{head}X-Amz-Signature={flipped}");
+    let (status, text) = raw_http(server.addr(), "GET", &tampered, &[], b"").await;
+    assert_eq!(status, 403, "{text}");
+    assert!(
+        text.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{text}"
+    );
     let url = wrong
         .get_object()
         .bucket("sig")
@@ -346,6 +360,20 @@ async fn open_by_default() {
         got.body.collect().await.unwrap().into_bytes().len(),
         2_000_000
     );
+    // a presigned URL works too
+    let cfg =
+        aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(300))
+            .unwrap();
+    let url = s3
+        .get_object()
+        .bucket("open")
+        .key("k")
+        .presigned(cfg)
+        .await
+        .unwrap();
+    let target = url.uri().strip_prefix(&server.endpoint).unwrap().to_owned();
+    let (status, text) = raw_http(server.addr(), "GET", &target, &[], b"").await;
+    assert_eq!(status, 200, "{text}");
     ddb_as(&server, "WHOEVER", "whatever")
         .await
         .list_tables()

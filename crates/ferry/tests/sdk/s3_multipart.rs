@@ -1,12 +1,16 @@
-//! SDK tests: the S3 endpoint's multipart uploads and 100+ MB streamed
-//! objects, verified checksums, and objects surviving a restart.
+//! SDK tests: the S3 endpoint's multipart uploads (exact ETags, S3's errors,
+//! open and signed modes) and 100+ MB streamed objects, verified checksums
+//! (headers and aws-chunked trailers, open and signed modes), and objects
+//! surviving a restart.
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use base64::Engine as _;
 
+use md5::Digest as _;
+
 use crate::common::*;
-use crate::s3::{body, keys, raw_http, s3_code, s3_message};
+use crate::s3::{body, keys, md5_hex, raw_http, s3_code, s3_message};
 
 /// A deterministic byte pattern, position-dependent.
 fn pattern(offset: u64, len: usize) -> Vec<u8> {
@@ -30,6 +34,33 @@ async fn assert_pattern(c: &aws_sdk_s3::Client, bucket: &str, key: &str, size: u
         at += chunk.len() as u64;
     }
     assert_eq!(at, size);
+}
+
+/// Completes upload `id` of `bucket`/`key` with `parts`.
+async fn complete(
+    c: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    id: &str,
+    parts: Vec<CompletedPart>,
+) -> Result<
+    aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput,
+    aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadError,
+        aws_sdk_s3::config::http::HttpResponse,
+    >,
+> {
+    c.complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
 }
 
 #[tokio::test]
@@ -117,19 +148,7 @@ async fn multipart_and_large_streamed_objects() {
         .unwrap();
     assert_eq!(listed.parts().len(), 14);
     assert_eq!(listed.parts()[13].size(), Some((size - 13 * part) as i64));
-    let done = c
-        .complete_multipart_upload()
-        .bucket("big")
-        .key("multi")
-        .upload_id(&id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let done = complete(&c, "big", "multi", &id, parts).await.unwrap();
     let etag = done.e_tag().unwrap();
     assert!(etag.ends_with("-14\""), "{etag}");
     assert!(done.checksum_crc32_c().unwrap().ends_with("-14"));
@@ -154,11 +173,121 @@ async fn multipart_and_large_streamed_objects() {
         .unwrap();
     assert_eq!(p3.parts_count(), Some(14));
     assert_eq!(p3.content_length(), Some(part as i64));
+}
 
-    // S3's multipart errors
+/// A server without credentials (`signed == false`: open mode) or with the
+/// harness's key pair (every request must be signed).
+async fn server_in_mode(signed: bool) -> TestServer {
+    if signed {
+        TestServer::start_with(|c| {
+            c.credentials = vec![("AKIDFERRYTEST".to_owned(), "ferry-test-secret".to_owned())];
+        })
+        .await
+    } else {
+        TestServer::start().await
+    }
+}
+
+/// A three-part upload (5 MiB, 5 MiB, 4 bytes) checked exactly: part ETags,
+/// the multipart ETag, the composite CRC32, ranges of a part, listings.
+async fn multipart_flow(c: &aws_sdk_s3::Client, bucket: &str) {
+    let part1 = vec![b'a'; 5 * 1024 * 1024];
+    let part2 = vec![b'b'; 5 * 1024 * 1024];
+    let part3 = b"tail".to_vec();
+    let up = c
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key("mp/obj")
+        .content_type("application/x-test")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.checksum_algorithm(), Some(&ChecksumAlgorithm::Crc32));
+    let id = up.upload_id().unwrap().to_owned();
+    let mut parts = Vec::new();
+    for (n, data) in [(1, &part1), (2, &part2), (3, &part3)] {
+        let r = c
+            .upload_part()
+            .bucket(bucket)
+            .key("mp/obj")
+            .upload_id(&id)
+            .part_number(n)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .body(ByteStream::from(data.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.e_tag(), Some(format!("\"{}\"", md5_hex(data)).as_str()));
+        parts.push(
+            CompletedPart::builder()
+                .part_number(n)
+                .e_tag(r.e_tag().unwrap())
+                .set_checksum_crc32(r.checksum_crc32().map(str::to_owned))
+                .build(),
+        );
+    }
+    let ups = c
+        .list_multipart_uploads()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ups.uploads()[0].upload_id(), Some(id.as_str()));
+    let done = complete(c, bucket, "mp/obj", &id, parts).await.unwrap();
+    let mut md5s = Vec::new();
+    for d in [&part1, &part2, &part3] {
+        md5s.extend(md5::Md5::digest(d));
+    }
+    let want = format!("\"{}-3\"", md5_hex(&md5s));
+    assert_eq!(done.e_tag(), Some(want.as_str()));
+    let crc = done.checksum_crc32().unwrap();
+    assert!(crc.ends_with("-3"), "{crc}");
+    let got = c
+        .get_object()
+        .bucket(bucket)
+        .key("mp/obj")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.e_tag(), Some(want.as_str()));
+    assert_eq!(got.content_type(), Some("application/x-test"));
+    let got = body(got).await;
+    assert_eq!(got.len(), 10 * 1024 * 1024 + 4);
+    assert_eq!(&got[got.len() - 4..], b"tail");
+    let p2 = c
+        .get_object()
+        .bucket(bucket)
+        .key("mp/obj")
+        .part_number(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        p2.content_range(),
+        Some(format!("bytes 5242880-10485759/{}", 10 * 1024 * 1024 + 4).as_str())
+    );
+    // a completed upload is gone
+    assert_eq!(
+        s3_code(
+            c.upload_part()
+                .bucket(bucket)
+                .key("mp/obj")
+                .upload_id(&id)
+                .part_number(1)
+                .body(ByteStream::from_static(b"x"))
+                .send()
+                .await
+        ),
+        "404/NoSuchUpload"
+    );
+}
+
+/// S3's multipart errors, on an upload of two 4-byte parts.
+async fn multipart_errors(c: &aws_sdk_s3::Client, bucket: &str) {
     let id = c
         .create_multipart_upload()
-        .bucket("big")
+        .bucket(bucket)
         .key("small")
         .send()
         .await
@@ -170,7 +299,7 @@ async fn multipart_and_large_streamed_objects() {
     for n in 1..=2 {
         let r = c
             .upload_part()
-            .bucket("big")
+            .bucket(bucket)
             .key("small")
             .upload_id(&id)
             .part_number(n)
@@ -185,18 +314,7 @@ async fn multipart_and_large_streamed_objects() {
                 .build(),
         );
     }
-    let complete = |parts: Vec<CompletedPart>| {
-        c.complete_multipart_upload()
-            .bucket("big")
-            .key("small")
-            .upload_id(&id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .send()
-    };
+    let complete = |parts: Vec<CompletedPart>| complete(c, bucket, "small", &id, parts);
     assert_eq!(
         s3_code(complete(vec![parts[1].clone(), parts[0].clone()]).await),
         "400/InvalidPartOrder"
@@ -213,10 +331,24 @@ async fn multipart_and_large_streamed_objects() {
         ),
         "400/InvalidPart"
     );
+    // a part that was never uploaded
+    assert_eq!(
+        s3_code(
+            complete(vec![
+                parts[0].clone(),
+                CompletedPart::builder()
+                    .part_number(3)
+                    .e_tag(parts[0].e_tag().unwrap())
+                    .build()
+            ])
+            .await
+        ),
+        "400/InvalidPart"
+    );
     assert_eq!(s3_code(complete(parts.clone()).await), "400/EntityTooSmall");
     assert_eq!(
         c.list_multipart_uploads()
-            .bucket("big")
+            .bucket(bucket)
             .send()
             .await
             .unwrap()
@@ -225,7 +357,7 @@ async fn multipart_and_large_streamed_objects() {
         1
     );
     c.abort_multipart_upload()
-        .bucket("big")
+        .bucket(bucket)
         .key("small")
         .upload_id(&id)
         .send()
@@ -234,7 +366,7 @@ async fn multipart_and_large_streamed_objects() {
     assert_eq!(
         s3_code(
             c.upload_part()
-                .bucket("big")
+                .bucket(bucket)
                 .key("small")
                 .upload_id(&id)
                 .part_number(3)
@@ -244,9 +376,31 @@ async fn multipart_and_large_streamed_objects() {
         ),
         "404/NoSuchUpload"
     );
+    assert_eq!(
+        s3_code(
+            c.abort_multipart_upload()
+                .bucket(bucket)
+                .key("small")
+                .upload_id(&id)
+                .send()
+                .await
+        ),
+        "404/NoSuchUpload"
+    );
+    assert_eq!(
+        s3_code(
+            c.list_parts()
+                .bucket(bucket)
+                .key("small")
+                .upload_id("../../etc")
+                .send()
+                .await
+        ),
+        "404/NoSuchUpload"
+    );
     assert!(
         c.list_multipart_uploads()
-            .bucket("big")
+            .bucket(bucket)
             .send()
             .await
             .unwrap()
@@ -256,9 +410,26 @@ async fn multipart_and_large_streamed_objects() {
 }
 
 #[tokio::test]
-async fn checksums_are_verified() {
-    let server = TestServer::start().await;
+async fn multipart_open_mode() {
+    let server = server_in_mode(false).await;
     let c = server.s3().await;
+    c.create_bucket().bucket("mpu").send().await.unwrap();
+    multipart_flow(&c, "mpu").await;
+    multipart_errors(&c, "mpu").await;
+}
+
+#[tokio::test]
+async fn multipart_signed_mode() {
+    let server = server_in_mode(true).await;
+    let c = server.s3().await;
+    c.create_bucket().bucket("mpu").send().await.unwrap();
+    multipart_flow(&c, "mpu").await;
+    multipart_errors(&c, "mpu").await;
+}
+
+/// Checksums given by the SDK are verified and echoed; wrong ones are
+/// refused and store nothing.
+async fn checksum_flow(server: &TestServer, c: &aws_sdk_s3::Client) {
     c.create_bucket().bucket("sums").send().await.unwrap();
     let data = b"hello world".to_vec();
     for (alg, want) in [
@@ -270,7 +441,8 @@ async fn checksums_are_verified() {
         ),
     ] {
         let key = format!("k-{}", alg.as_str());
-        c.put_object()
+        let put = c
+            .put_object()
             .bucket("sums")
             .key(&key)
             .checksum_algorithm(alg.clone())
@@ -278,6 +450,12 @@ async fn checksums_are_verified() {
             .send()
             .await
             .unwrap();
+        let put_sum = match alg {
+            ChecksumAlgorithm::Crc32 => put.checksum_crc32(),
+            ChecksumAlgorithm::Crc32C => put.checksum_crc32_c(),
+            _ => put.checksum_sha256(),
+        };
+        assert_eq!(put_sum, Some(want), "{alg:?}");
         let got = c
             .get_object()
             .bucket("sums")
@@ -293,6 +471,33 @@ async fn checksums_are_verified() {
         };
         assert_eq!(v, Some(want), "{alg:?}");
     }
+    // a streamed body: aws-chunked with a CRC32C trailer
+    let path = server.dir.path().join("upload.bin");
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&path, &big).unwrap();
+    let put = c
+        .put_object()
+        .bucket("sums")
+        .key("streamed")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+        .body(ByteStream::from_path(&path).await.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.e_tag(), Some(format!("\"{}\"", md5_hex(&big)).as_str()));
+    let got = c
+        .get_object()
+        .bucket("sums")
+        .key("streamed")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.checksum_crc32_c(), put.checksum_crc32_c());
+    assert!(got.checksum_crc32_c().is_some());
+    assert_eq!(got.content_encoding(), None);
+    assert_eq!(body(got).await, big);
+
     let r = c
         .put_object()
         .bucket("sums")
@@ -336,21 +541,69 @@ async fn checksums_are_verified() {
         s3_code(c.head_object().bucket("sums").key("bad").send().await),
         "404/NotFound"
     );
-    // a wrong trailer on an aws-chunked body is refused too
+    let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&data));
+    c.put_object()
+        .bucket("sums")
+        .key("good-md5")
+        .content_md5(md5)
+        .body(ByteStream::from(data))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn checksums_are_verified() {
+    let server = server_in_mode(false).await;
+    let c = server.s3().await;
+    checksum_flow(&server, &c).await;
+    // aws-chunked bodies with a trailer, sent raw (unsigned: open mode)
     let headers = [
         ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
         ("content-encoding", "aws-chunked"),
         ("x-amz-decoded-content-length", "11"),
         ("x-amz-trailer", "x-amz-checksum-crc32"),
     ];
-    let bad = b"b\r\nhello world\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n";
-    let (status, text) = raw_http(server.addr(), "PUT", "/sums/trailer", &headers, bad).await;
+    let put = |target: &'static str, chunks: &'static [u8]| {
+        raw_http(server.addr(), "PUT", target, &headers, chunks)
+    };
+    let (status, text) = put(
+        "/sums/trailer",
+        b"6\r\nhello \r\n5\r\nworld\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n",
+    )
+    .await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("<Code>BadDigest</Code>"), "{text}");
     assert_eq!(
         s3_code(c.head_object().bucket("sums").key("trailer").send().await),
         "404/NotFound"
     );
+    let (status, text) = put(
+        "/sums/trailer",
+        b"6\r\nhello \r\n5\r\nworld\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let got = c
+        .get_object()
+        .bucket("sums")
+        .key("trailer")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.checksum_crc32(), Some("DUoRhQ=="));
+    assert_eq!(body(got).await, b"hello world");
+    let (status, text) = put("/sums/cut", b"6\r\nhello \r\n5\r\nwor").await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("<Code>IncompleteBody</Code>"), "{text}");
+}
+
+#[tokio::test]
+async fn checksums_signed_mode() {
+    let server = server_in_mode(true).await;
+    let c = server.s3().await;
+    checksum_flow(&server, &c).await;
 }
 
 #[tokio::test]
