@@ -171,6 +171,62 @@ fn stored_checksums(
     )
 }
 
+/// The headers GetObject and HeadObject share, filled into either output
+/// type (`$extra` adds fields of one of them, e.g. the body).
+macro_rules! object_output {
+    ($ty:ident, $input:ident, $info:ident, $len:ident, $content_range:ident, $whole:ident $(, $extra:ident: $value:expr)*) => {{
+        let (c, checksum_type) = stored_checksums(&$info, $input.checksum_mode.as_ref(), $whole);
+        let [crc32, crc32c, crc64nvme, sha1, sha256] = c.0;
+        let input = $input;
+        let info = &$info;
+        let len = $len;
+        let content_range = $content_range;
+        $ty {
+            $($extra: $value,)*
+            accept_ranges: Some("bytes".to_owned()),
+            content_length: Some(i64::try_from(len).unwrap_or(i64::MAX)),
+            content_range,
+            content_type: Some(
+                input
+                    .response_content_type
+                    .unwrap_or_else(|| content_type(info)),
+            ),
+            content_encoding: input
+                .response_content_encoding
+                .or_else(|| info.attrs.content_encoding.clone()),
+            content_disposition: input
+                .response_content_disposition
+                .or_else(|| info.attrs.content_disposition.clone()),
+            content_language: input
+                .response_content_language
+                .or_else(|| info.attrs.content_language.clone()),
+            cache_control: input
+                .response_cache_control
+                .or_else(|| info.attrs.cache_control.clone()),
+            expires: input.response_expires.or_else(|| {
+                info.attrs
+                    .expires
+                    .as_deref()
+                    .and_then(conv::parse_http_date)
+            }),
+            e_tag: Some(etag(&info.etag)),
+            last_modified: Some(timestamp(info.last_modified)),
+            metadata: conv::metadata(info),
+            parts_count: info
+                .parts_count
+                .and_then(|n| i32::try_from(n).ok())
+                .filter(|_| input.part_number.is_some()),
+            checksum_type,
+            checksum_crc32: crc32,
+            checksum_crc32c: crc32c,
+            checksum_crc64nvme: crc64nvme,
+            checksum_sha1: sha1,
+            checksum_sha256: sha256,
+            ..Default::default()
+        }
+    }};
+}
+
 impl FerryS3 {
     pub(crate) async fn put_object_impl(
         &self,
@@ -264,51 +320,6 @@ impl FerryS3 {
         let whole = start == 0 && len == info.size && input.part_number.is_none();
         let reader = blocking(move || obj.into_reader(start, len)).await?;
         let body = StreamingBlob::wrap(spawn_reader(reader, len));
-        let (c, checksum_type) = stored_checksums(&info, input.checksum_mode.as_ref(), whole);
-        let [crc32, crc32c, crc64nvme, sha1, sha256] = c.0;
-        let output = GetObjectOutput {
-            body: Some(body),
-            accept_ranges: Some("bytes".to_owned()),
-            content_length: Some(i64::try_from(len).unwrap_or(i64::MAX)),
-            content_range,
-            content_type: Some(
-                input
-                    .response_content_type
-                    .unwrap_or_else(|| content_type(&info)),
-            ),
-            content_encoding: input
-                .response_content_encoding
-                .or_else(|| info.attrs.content_encoding.clone()),
-            content_disposition: input
-                .response_content_disposition
-                .or_else(|| info.attrs.content_disposition.clone()),
-            content_language: input
-                .response_content_language
-                .or_else(|| info.attrs.content_language.clone()),
-            cache_control: input
-                .response_cache_control
-                .or_else(|| info.attrs.cache_control.clone()),
-            expires: input.response_expires.or_else(|| {
-                info.attrs
-                    .expires
-                    .as_deref()
-                    .and_then(conv::parse_http_date)
-            }),
-            e_tag: Some(etag(&info.etag)),
-            last_modified: Some(timestamp(info.last_modified)),
-            metadata: conv::metadata(&info),
-            parts_count: info
-                .parts_count
-                .and_then(|n| i32::try_from(n).ok())
-                .filter(|_| input.part_number.is_some()),
-            checksum_type,
-            checksum_crc32: crc32,
-            checksum_crc32c: crc32c,
-            checksum_crc64nvme: crc64nvme,
-            checksum_sha1: sha1,
-            checksum_sha256: sha256,
-            ..Default::default()
-        };
         let status = if input.range.is_some()
             || (input.part_number.is_some() && !info.part_sizes.is_empty())
         {
@@ -316,6 +327,15 @@ impl FerryS3 {
         } else {
             http::StatusCode::OK
         };
+        let output = object_output!(
+            GetObjectOutput,
+            input,
+            info,
+            len,
+            content_range,
+            whole,
+            body: Some(body)
+        );
         Ok(S3Response::with_status(output, status))
     }
 
@@ -336,50 +356,14 @@ impl FerryS3 {
         let (start, len, content_range) =
             select_range(&info, input.range.as_ref(), input.part_number)?;
         let whole = start == 0 && len == info.size && input.part_number.is_none();
-        let (c, checksum_type) = stored_checksums(&info, input.checksum_mode.as_ref(), whole);
-        let [crc32, crc32c, crc64nvme, sha1, sha256] = c.0;
-        Ok(S3Response::new(HeadObjectOutput {
-            accept_ranges: Some("bytes".to_owned()),
-            content_length: Some(i64::try_from(len).unwrap_or(i64::MAX)),
+        Ok(S3Response::new(object_output!(
+            HeadObjectOutput,
+            input,
+            info,
+            len,
             content_range,
-            content_type: Some(
-                input
-                    .response_content_type
-                    .unwrap_or_else(|| content_type(&info)),
-            ),
-            content_encoding: input
-                .response_content_encoding
-                .or_else(|| info.attrs.content_encoding.clone()),
-            content_disposition: input
-                .response_content_disposition
-                .or_else(|| info.attrs.content_disposition.clone()),
-            content_language: input
-                .response_content_language
-                .or_else(|| info.attrs.content_language.clone()),
-            cache_control: input
-                .response_cache_control
-                .or_else(|| info.attrs.cache_control.clone()),
-            expires: input.response_expires.or_else(|| {
-                info.attrs
-                    .expires
-                    .as_deref()
-                    .and_then(conv::parse_http_date)
-            }),
-            e_tag: Some(etag(&info.etag)),
-            last_modified: Some(timestamp(info.last_modified)),
-            metadata: conv::metadata(&info),
-            parts_count: info
-                .parts_count
-                .and_then(|n| i32::try_from(n).ok())
-                .filter(|_| input.part_number.is_some()),
-            checksum_type,
-            checksum_crc32: crc32,
-            checksum_crc32c: crc32c,
-            checksum_crc64nvme: crc64nvme,
-            checksum_sha1: sha1,
-            checksum_sha256: sha256,
-            ..Default::default()
-        }))
+            whole
+        )))
     }
 
     pub(crate) async fn delete_object_impl(
