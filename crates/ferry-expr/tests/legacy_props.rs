@@ -1,6 +1,6 @@
 //! Property tests: the legacy parameters (`QueryFilter`/`ScanFilter`,
-//! `Expected`, `AttributeUpdates`) and their expression equivalents give
-//! identical results on random items.
+//! `Expected`, `AttributeUpdates`, `KeyConditions`) and their expression
+//! equivalents give identical results on random items.
 
 mod common;
 
@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use common::*;
 use ferry_expr::{
-    AttributeUpdate, ComparisonOperator, Condition, ExpectedCondition, LegacyCondition,
-    Placeholders, Update, UpdateAction, compare,
+    AttributeUpdate, ComparisonOperator, Condition, ExpectedCondition, KeyCondition,
+    LegacyCondition, Placeholders, Update, UpdateAction, check_key_conditions, compare,
 };
-use ferry_model::{AttributeValue, Item};
+use ferry_model::{AttributeValue, Item, KeyAttr, KeySchema, ScalarType};
 use proptest::prelude::*;
 
 const ATTRS: &[&str] = &["a", "b", "c"];
@@ -197,8 +197,59 @@ fn attribute_update() -> impl Strategy<Value = AttributeUpdate> {
     ]
 }
 
+/// A valid sort-key condition on an S range key.
+fn sort_condition() -> impl Strategy<Value = LegacyCondition> {
+    use ComparisonOperator as O;
+    let word = || prop::sample::select(vec!["a", "ab", "b", "ba"]).prop_map(s);
+    prop_oneof![
+        (
+            prop::sample::select(vec![O::Eq, O::Lt, O::Le, O::Gt, O::Ge, O::BeginsWith]),
+            word()
+        )
+            .prop_map(|(op, v)| LegacyCondition {
+                op,
+                values: vec![v]
+            }),
+        (word(), word()).prop_map(|(x, y)| {
+            let mut values = vec![x, y];
+            values.sort_by(|p, q| compare(p, q).unwrap_or(std::cmp::Ordering::Equal));
+            LegacyCondition {
+                op: O::Between,
+                values,
+            }
+        }),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn key_conditions_match_their_expression(
+        hash in prop::sample::select(vec!["x", "y"]).prop_map(s),
+        sort in prop::option::of(sort_condition()),
+    ) {
+        let schema = KeySchema {
+            hash: KeyAttr { name: "h".into(), ty: ScalarType::S },
+            range: Some(KeyAttr { name: "r".into(), ty: ScalarType::S }),
+        };
+        let mut conds = BTreeMap::from([(
+            "h".to_string(),
+            LegacyCondition { op: ComparisonOperator::Eq, values: vec![hash] },
+        )]);
+        if let Some(c) = sort {
+            conds.insert("r".to_string(), c);
+        }
+        check_key_conditions(&conds).unwrap();
+        let legacy = KeyCondition::from_key_conditions(&conds, &schema).unwrap();
+        let mut t = Text::default();
+        let parts: Vec<String> = conds.iter().map(|(a, c)| t.condition(a, c)).collect();
+        let text = parts.join(" AND ");
+        let p = t.placeholders();
+        let expr = KeyCondition::compile(&text, &schema, &p)
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        prop_assert_eq!(legacy, expr, "{}", text);
+    }
 
     #[test]
     fn filters_match_their_expressions(
