@@ -27,6 +27,7 @@ mod error;
 mod eval;
 mod functions;
 mod key_condition;
+mod legacy;
 mod lexer;
 mod parser;
 mod projection;
@@ -36,6 +37,10 @@ mod update;
 
 pub use error::ExprError;
 pub use functions::{compare, values_equal};
+pub use legacy::{
+    AttributeUpdate, ComparisonOperator, ExpectedCondition, LegacyCondition, UpdateAction,
+    check_conditions, check_key_conditions,
+};
 
 /// A document path element: `a`, `[2]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -253,6 +258,8 @@ pub struct Update {
     actions: Vec<(Path, ast::UAction)>,
     plan: update::Plan,
     targets: projection::Tree,
+    /// Built from `AttributeUpdates`: type mismatches use the legacy message.
+    legacy: bool,
 }
 
 impl Update {
@@ -267,6 +274,7 @@ impl Update {
             actions,
             plan,
             targets,
+            legacy: false,
         })
     }
 
@@ -275,7 +283,23 @@ impl Update {
     /// to an attribute that does not exist in the item"); on error the item
     /// is unchanged.
     pub fn apply(&self, item: &mut Item) -> Result<(), ExprError> {
-        self.plan.apply(item)
+        let applied = self.plan.apply(item);
+        if self.legacy {
+            applied.map_err(legacy::legacy_update_error)
+        } else {
+            applied
+        }
+    }
+
+    /// Whether every action only removes (REMOVE, DELETE from a set,
+    /// AttributeUpdates DELETE): on a missing item such an update creates
+    /// nothing.
+    pub fn only_removes(&self) -> bool {
+        !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|(_, a)| matches!(a, ast::UAction::Remove | ast::UAction::Delete(_)))
     }
 
     /// Top-level attribute names the update writes or removes (the server

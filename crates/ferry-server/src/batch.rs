@@ -14,6 +14,7 @@ use crate::capacity::{CAPACITY_VALUES, CapacityMode, Usage, read_units, write_us
 use crate::errors::ApiError;
 use crate::items::{collection_metrics, write_error};
 use crate::keys;
+use crate::legacy;
 use crate::params::{ExprInputs, placeholders};
 use crate::state::{AppState, blocking};
 use crate::validation::Checks;
@@ -199,6 +200,13 @@ pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetIte
     let mut total = 0usize;
     let mut plan: Vec<TableGets> = Vec::new();
     for (name, ka) in request_items {
+        let mut c = Checks::new();
+        legacy::check_attributes_to_get(
+            &mut c,
+            ka.attributes_to_get.as_ref(),
+            &format!("requestItems.{name}.member.attributesToGet"),
+        );
+        c.finish()?;
         let p = placeholders(&ExprInputs {
             exprs: &[("ProjectionExpression", ka.projection_expression.is_some())],
             legacy: &[("AttributesToGet", ka.attributes_to_get.is_some())],
@@ -221,11 +229,10 @@ pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetIte
                 ));
             }
         }
-        let projection = ka
-            .projection_expression
-            .as_deref()
-            .map(|t| Projection::compile(t, &p))
-            .transpose()?;
+        let projection = match ka.projection_expression.as_deref() {
+            Some(t) => Some(Projection::compile(t, &p)?),
+            None => legacy::attributes_projection(ka.attributes_to_get.as_ref())?,
+        };
         p.check_all_used()?;
         drop(p);
         let table = state.active_table(&name)?;
@@ -245,6 +252,7 @@ pub async fn batch_get_item(state: &AppState, body: &[u8]) -> Result<BatchGetIte
             consistent: ka.consistent_read.unwrap_or(false),
             unprocessed: UnprocessedKeysW {
                 keys: ItemList::default(),
+                attributes_to_get: ka.attributes_to_get,
                 projection_expression: ka.projection_expression,
                 expression_attribute_names: ka.expression_attribute_names,
                 consistent_read: ka.consistent_read,

@@ -47,8 +47,9 @@ pub async fn dynamodb(state: &AppState, op: Operation, body: &[u8]) -> Result<Ve
         Operation::RestoreTableToPointInTime => {
             json(backups::restore_table_to_point_in_time(state, body).await)
         }
-        Operation::TagResource => json(tags::tag_resource(state, body).await),
-        Operation::UntagResource => json(tags::untag_resource(state, body).await),
+        // No output members: DynamoDB sends an empty body.
+        Operation::TagResource => tags::tag_resource(state, body).await.map(|()| Vec::new()),
+        Operation::UntagResource => tags::untag_resource(state, body).await.map(|()| Vec::new()),
         Operation::ListTagsOfResource => json(tags::list_tags_of_resource(state, body).await),
         Operation::DescribeTimeToLive => json(ttl::describe_time_to_live(state, body).await),
         Operation::UpdateTimeToLive => json(ttl::update_time_to_live(state, body).await),

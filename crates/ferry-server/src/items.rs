@@ -14,6 +14,7 @@ use ferry_storage::{Write, WriteError};
 use crate::capacity::{CAPACITY_VALUES, CapacityMode, Usage, read_units, write_usage};
 use crate::errors::ApiError;
 use crate::keys;
+use crate::legacy;
 use crate::params::{ExprInputs, placeholders};
 use crate::state::{AppState, active_table, blocking};
 use crate::validation::Checks;
@@ -21,6 +22,7 @@ use crate::wire::items::{
     DeleteItemInput, GetItemInput, GetItemOutput, ItemCollectionMetrics, PutItemInput,
     UpdateItemInput, WriteItemOutput,
 };
+use crate::wire::legacy::ExpectedMapW;
 use crate::wire::parse;
 use crate::wire::value::{WireItem, WireValues, item_to_json};
 
@@ -119,8 +121,8 @@ struct WriteRequest<'a> {
     return_consumed_capacity: Option<&'a str>,
     return_item_collection_metrics: Option<&'a str>,
     return_values_on_condition_check_failure: Option<&'a str>,
-    expected: bool,
-    conditional_operator: bool,
+    expected: Option<&'a ExpectedMapW>,
+    conditional_operator: Option<&'a str>,
 }
 
 /// Borrow a [`WriteRequest`] from a `PutItemInput` (target `item`) or a
@@ -139,8 +141,8 @@ macro_rules! write_request {
             return_values_on_condition_check_failure: $input
                 .return_values_on_condition_check_failure
                 .as_deref(),
-            expected: $input.expected.is_some(),
-            conditional_operator: $input.conditional_operator.is_some(),
+            expected: $input.expected.as_ref(),
+            conditional_operator: $input.conditional_operator.as_deref(),
         }
     };
 }
@@ -171,12 +173,14 @@ fn check_write_request(r: &WriteRequest<'_>) -> Result<WriteOptions, ApiError> {
         "returnValuesOnConditionCheckFailure",
         ON_FAILURE,
     );
+    legacy::check_expected_ops(&mut c, r.expected);
+    legacy::check_conditional_operator(&mut c, r.conditional_operator);
     c.finish()?;
     let p = placeholders(&ExprInputs {
         exprs: &[("ConditionExpression", r.condition_expression.is_some())],
         legacy: &[
-            ("Expected", r.expected),
-            ("ConditionalOperator", r.conditional_operator),
+            ("Expected", r.expected.is_some()),
+            ("ConditionalOperator", r.conditional_operator.is_some()),
         ],
         names: r.names,
         values: r.values,
@@ -185,10 +189,10 @@ fn check_write_request(r: &WriteRequest<'_>) -> Result<WriteOptions, ApiError> {
         return Err(ApiError::validation(problem));
     }
     only_old_or_none(r.return_values)?;
-    let condition = r
-        .condition_expression
-        .map(|t| Condition::compile(t, "ConditionExpression", &p))
-        .transpose()?;
+    let condition = match r.condition_expression {
+        Some(t) => Some(Condition::compile(t, "ConditionExpression", &p)?),
+        None => legacy::expected_condition(r.expected, r.conditional_operator)?,
+    };
     p.check_all_used()?;
     Ok(WriteOptions {
         condition,
@@ -237,6 +241,7 @@ pub async fn get_item(state: &AppState, body: &[u8]) -> Result<GetItemOutput, Ap
         None,
     );
     c.not_null(input.key.as_ref(), "key");
+    legacy::check_attributes_to_get(&mut c, input.attributes_to_get.as_ref(), "attributesToGet");
     c.finish()?;
     let p = placeholders(&ExprInputs {
         exprs: &[(
@@ -250,11 +255,10 @@ pub async fn get_item(state: &AppState, body: &[u8]) -> Result<GetItemOutput, Ap
     if let Some(problem) = input.key.as_ref().and_then(|k| k.problem.clone()) {
         return Err(ApiError::validation(problem));
     }
-    let projection = input
-        .projection_expression
-        .as_deref()
-        .map(|t| Projection::compile(t, &p))
-        .transpose()?;
+    let projection = match input.projection_expression.as_deref() {
+        Some(t) => Some(Projection::compile(t, &p)?),
+        None => legacy::attributes_projection(input.attributes_to_get.as_ref())?,
+    };
     p.check_all_used()?;
     drop(p);
 
@@ -334,6 +338,9 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
         "returnValuesOnConditionCheckFailure",
         ON_FAILURE,
     );
+    legacy::check_update_actions(&mut c, input.attribute_updates.as_ref());
+    legacy::check_expected_ops(&mut c, input.expected.as_ref());
+    legacy::check_conditional_operator(&mut c, input.conditional_operator.as_deref());
     c.finish()?;
     let p = placeholders(&ExprInputs {
         exprs: &[
@@ -351,16 +358,17 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
     if let Some(problem) = input.key.as_ref().and_then(|k| k.problem.clone()) {
         return Err(ApiError::validation(problem));
     }
-    let update = input
-        .update_expression
-        .as_deref()
-        .map(|t| Update::compile(t, &p))
-        .transpose()?;
-    let condition = input
-        .condition_expression
-        .as_deref()
-        .map(|t| Condition::compile(t, "ConditionExpression", &p))
-        .transpose()?;
+    let update = match input.update_expression.as_deref() {
+        Some(t) => Some(Update::compile(t, &p)?),
+        None => legacy::attribute_updates_update(input.attribute_updates.as_ref())?,
+    };
+    let condition = match input.condition_expression.as_deref() {
+        Some(t) => Some(Condition::compile(t, "ConditionExpression", &p)?),
+        None => legacy::expected_condition(
+            input.expected.as_ref(),
+            input.conditional_operator.as_deref(),
+        )?,
+    };
     p.check_all_used()?;
     drop(p);
 
@@ -401,6 +409,8 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
                 check_condition(condition.as_ref(), old, old_on_failure)?;
                 let mut item = old.cloned().unwrap_or_else(|| key.to_item(&def.key));
                 match &update {
+                    // Removing from a missing item creates nothing.
+                    Some(u) if old.is_none() && u.only_removes() => return Ok(Write::Nothing),
                     Some(u) => u.apply(&mut item)?,
                     None if old.is_some() => return Ok(Write::Nothing),
                     None => {}

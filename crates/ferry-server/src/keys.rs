@@ -143,12 +143,14 @@ pub fn check_key_paths(def: &TableDef, nested: &[String]) -> Result<(), ApiError
     Ok(())
 }
 
-/// A Query's FilterExpression may not read the key attributes of the
-/// queried table or index (the key condition does that); the first one in
-/// the expression is named.
+/// A Query's FilterExpression or QueryFilter (`param`: "Filter Expression",
+/// "QueryFilter") may not read the key attributes of the queried table or
+/// index (the key condition does that); the first one in the filter is
+/// named.
 pub fn check_filter_keys(
     schema: &ferry_model::KeySchema,
     filter: &ferry_expr::Condition,
+    param: &str,
 ) -> Result<(), ApiError> {
     let is_key =
         |n: &str| schema.hash.name == n || schema.range.as_ref().is_some_and(|r| r.name == n);
@@ -159,7 +161,7 @@ pub fn check_filter_keys(
         .find(|n| is_key(n))
     {
         Some(name) => Err(ApiError::validation(format!(
-            "Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}"
+            "{param} can only contain non-primary key attributes: Primary key attribute: {name}"
         ))),
         None => Ok(()),
     }

@@ -26,6 +26,7 @@ pub mod imports;
 mod items;
 mod jobs;
 mod keys;
+mod legacy;
 pub mod logs;
 mod paging;
 mod params;

@@ -34,14 +34,17 @@ pub enum SelectMode {
     Count,
 }
 
-/// Resolve `Select` against the projection and the index (Query prefixes
-/// some messages with "1 validation error detected: ", Scan does not).
+/// Resolve `Select` against the projection (`projection` names the
+/// parameter that gave it: `ProjectionExpression` or `AttributesToGet`) and
+/// the index (Query prefixes some messages with "1 validation error
+/// detected: ", Scan does not).
 pub fn resolve_select(
     select: Option<&str>,
-    has_projection: bool,
+    projection: Option<&str>,
     index: Option<&IndexDef>,
     is_query: bool,
 ) -> Result<SelectMode, ApiError> {
+    let has_projection = projection.is_some();
     let prefix = if is_query {
         "1 validation error detected: "
     } else {
@@ -63,14 +66,14 @@ pub fn resolve_select(
         Some("ALL_PROJECTED_ATTRIBUTES") => SelectMode::AllProjected,
         Some(_) => SelectMode::All,
     };
-    if has_projection {
+    if let Some(param) = projection {
         let what = match mode {
             SelectMode::Count => "only the Count",
             SelectMode::AllProjected => "ALL_PROJECTED_ATTRIBUTES",
             SelectMode::All | SelectMode::Specific => "ALL_ATTRIBUTES",
         };
         return Err(ApiError::validation(format!(
-            "{prefix}Cannot specify the ProjectionExpression when choosing to get {what}"
+            "{prefix}Cannot specify the {param} when choosing to get {what}"
         )));
     }
     if mode == SelectMode::AllProjected && index.is_none() {
@@ -218,15 +221,15 @@ mod tests {
     #[test]
     fn select_messages() {
         assert_eq!(
-            resolve_select(None, false, None, true).unwrap(),
+            resolve_select(None, None, None, true).unwrap(),
             SelectMode::All
         );
         assert_eq!(
-            resolve_select(None, true, None, true).unwrap(),
+            resolve_select(None, Some("ProjectionExpression"), None, true).unwrap(),
             SelectMode::Specific
         );
         assert_eq!(
-            resolve_select(Some("SPECIFIC_ATTRIBUTES"), false, None, true)
+            resolve_select(Some("SPECIFIC_ATTRIBUTES"), None, None, true)
                 .unwrap_err()
                 .message
                 .as_deref(),
@@ -235,14 +238,14 @@ mod tests {
             )
         );
         assert_eq!(
-            resolve_select(Some("COUNT"), true, None, false)
+            resolve_select(Some("COUNT"), Some("ProjectionExpression"), None, false)
                 .unwrap_err()
                 .message
                 .as_deref(),
             Some("Cannot specify the ProjectionExpression when choosing to get only the Count")
         );
         assert_eq!(
-            resolve_select(Some("ALL_PROJECTED_ATTRIBUTES"), false, None, false)
+            resolve_select(Some("ALL_PROJECTED_ATTRIBUTES"), None, None, false)
                 .unwrap_err()
                 .message
                 .as_deref(),

@@ -1,8 +1,7 @@
 //! Expression parameters shared by the item, query, scan and batch
-//! operations: which expression and legacy parameters a request uses, the
-//! `ExpressionAttributeNames`/`Values` rules, and the legacy parameters
-//! Ferry does not support (AttributesToGet, KeyConditions, QueryFilter,
-//! ScanFilter, Expected, AttributeUpdates, ConditionalOperator).
+//! operations: which expression and legacy parameters a request uses (never
+//! both: DynamoDB's "Can not use both expression and non-expression
+//! parameters" rule) and the `ExpressionAttributeNames`/`Values` rules.
 
 use std::collections::HashMap;
 
@@ -39,11 +38,6 @@ pub fn placeholders<'a>(inputs: &ExprInputs<'_, 'a>) -> Result<Placeholders<'a>,
             "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
             legacy.join(", "),
             exprs.join(", ")
-        )));
-    }
-    if let Some(first) = legacy.first() {
-        return Err(ApiError::validation(format!(
-            "The legacy parameter {first} is not supported by Ferry; use the expression parameters instead"
         )));
     }
     if inputs.names.is_some() && exprs.is_empty() {

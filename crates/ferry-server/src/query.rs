@@ -2,7 +2,11 @@
 //! the filter, projection and `Select`, one page at a time (see
 //! `paging.rs`).
 
-use ferry_expr::{Condition, KeyCondition, Projection, SortKeyCondition};
+use std::collections::BTreeMap;
+
+use ferry_expr::{
+    Condition, KeyCondition, LegacyCondition, Projection, SortKeyCondition, check_key_conditions,
+};
 use ferry_storage::{QuerySpec, SortCondition};
 
 use crate::capacity::{CAPACITY_VALUES, CapacityMode};
@@ -11,6 +15,7 @@ use crate::keys::{
     check_consistent_read, check_filter_keys, check_key_paths, check_start_key, find_index,
     page_key_names,
 };
+use crate::legacy;
 use crate::paging::{PagePlan, SELECT_VALUES, fill_page, needs_table_fetch, resolve_select};
 use crate::params::{ExprInputs, placeholders};
 use crate::state::{AppState, blocking};
@@ -30,6 +35,12 @@ fn sort_condition(c: SortKeyCondition) -> SortCondition {
     }
 }
 
+/// The key condition as the request gave it.
+enum KeyInput<'a> {
+    Expression(&'a str),
+    Legacy(BTreeMap<String, LegacyCondition>),
+}
+
 pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError> {
     let input: QueryInput = parse(body)?;
     let mut c = Checks::new();
@@ -42,6 +53,10 @@ pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError
         "returnConsumedCapacity",
         CAPACITY_VALUES,
     );
+    legacy::check_attributes_to_get(&mut c, input.attributes_to_get.as_ref(), "attributesToGet");
+    legacy::check_condition_ops(&mut c, input.query_filter.as_ref(), "queryFilter");
+    legacy::check_conditional_operator(&mut c, input.conditional_operator.as_deref());
+    legacy::check_condition_ops(&mut c, input.key_conditions.as_ref(), "keyConditions");
     c.finish()?;
     let p = placeholders(&ExprInputs {
         exprs: &[
@@ -59,11 +74,21 @@ pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError
             ("AttributesToGet", input.attributes_to_get.is_some()),
             ("QueryFilter", input.query_filter.is_some()),
             ("ConditionalOperator", input.conditional_operator.is_some()),
-            ("KeyConditions", input.key_conditions.is_some()),
+            // DynamoDB lets KeyConditions go with the other expressions;
+            // only KeyConditionExpression excludes it.
+            (
+                "KeyConditions",
+                input.key_conditions.is_some() && input.key_condition_expression.is_some(),
+            ),
         ],
         names: input.expression_attribute_names.as_ref(),
         values: input.expression_attribute_values.as_ref(),
     })?;
+    let legacy_filter = legacy::filter_condition(
+        input.query_filter.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    let attributes = legacy::attributes_projection(input.attributes_to_get.as_ref())?;
     if let Some(problem) = input
         .exclusive_start_key
         .as_ref()
@@ -73,10 +98,21 @@ pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError
             "The provided starting key is invalid: {problem}"
         )));
     }
-    let Some(kce) = input.key_condition_expression.as_deref() else {
-        return Err(ApiError::validation(
-            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
-        ));
+    let key_input = match (
+        input.key_condition_expression.as_deref(),
+        input.key_conditions.as_ref(),
+    ) {
+        (Some(kce), _) => KeyInput::Expression(kce),
+        (None, Some(kc)) => {
+            let kc = legacy::conditions(kc)?;
+            check_key_conditions(&kc)?;
+            KeyInput::Legacy(kc)
+        }
+        (None, None) => {
+            return Err(ApiError::validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+            ));
+        }
     };
     let table_name = input.table_name.clone().unwrap_or_default();
     let table = state.active_table(&table_name)?;
@@ -89,21 +125,27 @@ pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError
     let consistent = input.consistent_read.unwrap_or(false);
     check_consistent_read(index, consistent)?;
     let schema = index.map_or(&def.key, |i| &i.key);
-    let key_condition = KeyCondition::compile(kce, schema, &p)?;
-    let filter = input
-        .filter_expression
-        .as_deref()
-        .map(|t| Condition::compile(t, "FilterExpression", &p))
-        .transpose()?;
-    let projection = input
-        .projection_expression
-        .as_deref()
-        .map(|t| Projection::compile(t, &p))
-        .transpose()?;
+    let key_condition = match &key_input {
+        KeyInput::Expression(kce) => KeyCondition::compile(kce, schema, &p)?,
+        KeyInput::Legacy(kc) => KeyCondition::from_key_conditions(kc, schema)?,
+    };
+    let filter = match input.filter_expression.as_deref() {
+        Some(t) => Some(Condition::compile(t, "FilterExpression", &p)?),
+        None => legacy_filter,
+    };
+    let projection = match input.projection_expression.as_deref() {
+        Some(t) => Some(Projection::compile(t, &p)?),
+        None => attributes,
+    };
     p.check_all_used()?;
     drop(p);
     if let Some(f) = &filter {
-        check_filter_keys(schema, f)?;
+        let param = if input.query_filter.is_some() {
+            "QueryFilter"
+        } else {
+            "Filter Expression"
+        };
+        check_filter_keys(schema, f, param)?;
     }
     let nested: Vec<String> = filter
         .iter()
@@ -111,7 +153,17 @@ pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError
         .chain(projection.iter().flat_map(|p| p.nested_top_level_names()))
         .collect();
     check_key_paths(&def, &nested)?;
-    let mode = resolve_select(input.select.as_deref(), projection.is_some(), index, true)?;
+    let projection_param = if input.attributes_to_get.is_some() {
+        "AttributesToGet"
+    } else {
+        "ProjectionExpression"
+    };
+    let mode = resolve_select(
+        input.select.as_deref(),
+        projection.is_some().then_some(projection_param),
+        index,
+        true,
+    )?;
     let exclusive_start = input.exclusive_start_key.map(|k| k.item);
     if let Some(esk) = &exclusive_start {
         check_start_key(&def, index, esk)?;

@@ -10,6 +10,7 @@ use crate::errors::ApiError;
 use crate::keys::{
     check_consistent_read, check_key_paths, check_start_key, find_index, page_key_names,
 };
+use crate::legacy;
 use crate::paging::{PagePlan, SELECT_VALUES, fill_page, needs_table_fetch, resolve_select};
 use crate::params::{ExprInputs, placeholders};
 use crate::state::{AppState, blocking};
@@ -33,6 +34,9 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
         "returnConsumedCapacity",
         CAPACITY_VALUES,
     );
+    legacy::check_attributes_to_get(&mut c, input.attributes_to_get.as_ref(), "attributesToGet");
+    legacy::check_condition_ops(&mut c, input.scan_filter.as_ref(), "scanFilter");
+    legacy::check_conditional_operator(&mut c, input.conditional_operator.as_deref());
     c.finish()?;
     let p = placeholders(&ExprInputs {
         exprs: &[
@@ -50,6 +54,11 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
         names: input.expression_attribute_names.as_ref(),
         values: input.expression_attribute_values.as_ref(),
     })?;
+    let attributes = legacy::attributes_projection(input.attributes_to_get.as_ref())?;
+    let legacy_filter = legacy::filter_condition(
+        input.scan_filter.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
     if let Some(problem) = input
         .exclusive_start_key
         .as_ref()
@@ -78,16 +87,14 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
         (Some(s), Some(t)) => Some((s as u32, t as u32)),
         (None, None) => None,
     };
-    let filter = input
-        .filter_expression
-        .as_deref()
-        .map(|t| Condition::compile(t, "FilterExpression", &p))
-        .transpose()?;
-    let projection = input
-        .projection_expression
-        .as_deref()
-        .map(|t| Projection::compile(t, &p))
-        .transpose()?;
+    let filter = match input.filter_expression.as_deref() {
+        Some(t) => Some(Condition::compile(t, "FilterExpression", &p)?),
+        None => legacy_filter,
+    };
+    let projection = match input.projection_expression.as_deref() {
+        Some(t) => Some(Projection::compile(t, &p)?),
+        None => attributes,
+    };
     p.check_all_used()?;
     drop(p);
 
@@ -107,7 +114,17 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
         .chain(projection.iter().flat_map(|p| p.nested_top_level_names()))
         .collect();
     check_key_paths(&def, &nested)?;
-    let mode = resolve_select(input.select.as_deref(), projection.is_some(), index, false)?;
+    let projection_param = if input.attributes_to_get.is_some() {
+        "AttributesToGet"
+    } else {
+        "ProjectionExpression"
+    };
+    let mode = resolve_select(
+        input.select.as_deref(),
+        projection.is_some().then_some(projection_param),
+        index,
+        false,
+    )?;
     let exclusive_start = input.exclusive_start_key.map(|k| k.item);
     if let Some(esk) = &exclusive_start {
         check_start_key(&def, index, esk)?;

@@ -19,9 +19,9 @@ use crate::validation::{
 };
 use crate::wire::parse;
 use crate::wire::tables::{
-    AttributeDefinitionW, CreateTableInput, DescribeTableOutput, GlobalSecondaryIndexW,
-    ListTablesInput, ListTablesOutput, ProjectionW, TableDescriptionOutput, TableNameInput,
-    ThroughputW, UpdateTableInput,
+    AttributeDefinitionW, CreateTableInput, DeleteTableOutput, DescribeTableOutput,
+    GlobalSecondaryIndexW, ListTablesInput, ListTablesOutput, ProjectionW, TableDescriptionOutput,
+    TableNameInput, ThroughputW, UpdateTableInput,
 };
 
 const MAX_CAPACITY: i64 = 1_000_000_000_000;
@@ -347,10 +347,7 @@ pub async fn list_tables(state: &AppState, body: &[u8]) -> Result<ListTablesOutp
     })
 }
 
-pub async fn delete_table(
-    state: &AppState,
-    body: &[u8],
-) -> Result<TableDescriptionOutput, ApiError> {
+pub async fn delete_table(state: &AppState, body: &[u8]) -> Result<DeleteTableOutput, ApiError> {
     let input: TableNameInput = parse(body)?;
     let mut checks = Checks::new();
     let name = control_table_name(input.table_name.as_deref(), &mut checks)?;
@@ -386,8 +383,8 @@ pub async fn delete_table(
     })
     .await?;
     tracing::info!(table = %name, "table deleted");
-    Ok(TableDescriptionOutput {
-        table_description: description,
+    Ok(DeleteTableOutput {
+        table_description: description.into(),
     })
 }
 

@@ -15,7 +15,7 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
 use crate::validation::Checks;
 use crate::wire::control::{
-    Empty, ListTagsOfResourceInput, ListTagsOfResourceOutput, TagResourceInput, UntagResourceInput,
+    ListTagsOfResourceInput, ListTagsOfResourceOutput, TagResourceInput, UntagResourceInput,
 };
 use crate::wire::parse;
 use crate::wire::tables::TagW;
@@ -78,8 +78,16 @@ pub fn check_tags(tags: &[TagW]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The table name in a table ARN, with DynamoDB's message when it is not one.
-fn table_of_arn(arn: &str) -> Result<&str, ApiError> {
+/// The parts of a table ARN Ferry checks.
+#[derive(Debug, PartialEq, Eq)]
+struct TableArn<'a> {
+    region: &'a str,
+    account: &'a str,
+    name: &'a str,
+}
+
+/// The parts of a table ARN, with DynamoDB's message when it is not one.
+fn table_of_arn(arn: &str) -> Result<TableArn<'_>, ApiError> {
     let invalid = || {
         ApiError::validation(format!(
             "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
@@ -98,7 +106,15 @@ fn table_of_arn(arn: &str) -> Result<&str, ApiError> {
         && account.bytes().all(|b| b.is_ascii_digit())
         && name.chars().count() >= 3
         && !name.contains('/');
-    if ok { Ok(name) } else { Err(invalid()) }
+    if ok {
+        Ok(TableArn {
+            region,
+            account,
+            name,
+        })
+    } else {
+        Err(invalid())
+    }
 }
 
 fn not_found(arn: &str) -> ApiError {
@@ -108,16 +124,32 @@ fn not_found(arn: &str) -> ApiError {
     )
 }
 
-/// The table an ARN names, if it is ours (this region and account).
+/// DynamoDB's answer to an ARN of another account or region: the caller
+/// (Ferry's account root) is not authorized on it. The format is the one
+/// dynalite's tests check against DynamoDB (`User: arn:aws:iam::<account>:…
+/// is not authorized to perform: dynamodb:<Op> on resource: <arn>`).
+fn access_denied(state: &AppState, operation: &str, arn: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::AccessDeniedException,
+        format!(
+            "User: arn:aws:iam::{}:root is not authorized to perform: dynamodb:{operation} on resource: {arn}",
+            state.config.account_id
+        ),
+    )
+}
+
+/// The table an ARN names (`operation` names the request in the
+/// AccessDeniedException an ARN of another account or region gets).
 fn table_for(
     state: &AppState,
+    operation: &str,
     arn: &str,
 ) -> Result<std::sync::Arc<ferry_storage::Table>, ApiError> {
-    let name = table_of_arn(arn)?;
-    if state.table_arn(name) != arn {
-        return Err(not_found(arn));
+    let parts = table_of_arn(arn)?;
+    if parts.region != state.region() || parts.account != state.config.account_id {
+        return Err(access_denied(state, operation, arn));
     }
-    state.engine.table(name).ok_or_else(|| not_found(arn))
+    state.engine.table(parts.name).ok_or_else(|| not_found(arn))
 }
 
 /// Rewrite the table's tags with `f`.
@@ -143,7 +175,8 @@ async fn edit_tags(
     .await
 }
 
-pub async fn tag_resource(state: &AppState, body: &[u8]) -> Result<Empty, ApiError> {
+/// TagResource: DynamoDB answers an empty body.
+pub async fn tag_resource(state: &AppState, body: &[u8]) -> Result<(), ApiError> {
     let input: TagResourceInput = parse(body)?;
     let mut c = Checks::new();
     c.not_null(input.resource_arn.as_ref(), "resourceArn");
@@ -158,7 +191,7 @@ pub async fn tag_resource(state: &AppState, body: &[u8]) -> Result<Empty, ApiErr
         ));
     }
     check_tags(&tags)?;
-    let table = table_for(state, &arn)?;
+    let table = table_for(state, "TagResource", &arn)?;
     edit_tags(table, move |current| {
         for t in &tags {
             match current.iter_mut().find(|c| c.key == t.key) {
@@ -171,11 +204,11 @@ pub async fn tag_resource(state: &AppState, body: &[u8]) -> Result<Empty, ApiErr
         }
         Ok(())
     })
-    .await?;
-    Ok(Empty {})
+    .await
 }
 
-pub async fn untag_resource(state: &AppState, body: &[u8]) -> Result<Empty, ApiError> {
+/// UntagResource: DynamoDB answers an empty body.
+pub async fn untag_resource(state: &AppState, body: &[u8]) -> Result<(), ApiError> {
     let input: UntagResourceInput = parse(body)?;
     let mut c = Checks::new();
     c.not_null(input.resource_arn.as_ref(), "resourceArn");
@@ -195,13 +228,12 @@ pub async fn untag_resource(state: &AppState, body: &[u8]) -> Result<Empty, ApiE
     if keys.len() > MAX_TAGS {
         return Err(ApiError::validation(TOO_MANY));
     }
-    let table = table_for(state, &arn)?;
+    let table = table_for(state, "UntagResource", &arn)?;
     edit_tags(table, move |current| {
         current.retain(|t| t.key.as_ref().is_none_or(|k| !keys.contains(k)));
         Ok(())
     })
-    .await?;
-    Ok(Empty {})
+    .await
 }
 
 pub async fn list_tags_of_resource(
@@ -213,7 +245,7 @@ pub async fn list_tags_of_resource(
     c.not_null(input.resource_arn.as_ref(), "resourceArn");
     c.finish()?;
     let arn = input.resource_arn.unwrap_or_default();
-    let table = table_for(state, &arn)?;
+    let table = table_for(state, "ListTagsOfResource", &arn)?;
     Ok(ListTagsOfResourceOutput {
         tags: TableExtra::of(&table.def()).tags,
         next_token: None,
@@ -271,7 +303,11 @@ mod tests {
     fn arns() {
         assert_eq!(
             table_of_arn("arn:aws:dynamodb:us-east-1:000000000000:table/abc").unwrap(),
-            "abc"
+            TableArn {
+                region: "us-east-1",
+                account: "000000000000",
+                name: "abc"
+            }
         );
         for bad in [
             "a:b:c:d:e:f/g",

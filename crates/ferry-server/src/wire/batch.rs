@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ferry_model::Item;
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
@@ -55,7 +54,7 @@ pub struct KeysAndAttributesW {
     pub projection_expression: Option<String>,
     pub expression_attribute_names: Option<HashMap<String, String>>,
     pub consistent_read: Option<bool>,
-    pub attributes_to_get: Option<IgnoredAny>,
+    pub attributes_to_get: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +79,8 @@ impl Serialize for ItemList {
 #[serde(rename_all = "PascalCase")]
 pub struct UnprocessedKeysW {
     pub keys: ItemList,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes_to_get: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projection_expression: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use ferry_model::Item;
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
+use super::legacy::{AttributeUpdatesW, ExpectedMapW};
 use super::value::{WireItem, WireValues, ser_item, ser_opt_item};
 
 #[derive(Debug, Default, Deserialize)]
@@ -21,8 +21,8 @@ pub struct PutItemInput {
     pub return_consumed_capacity: Option<String>,
     pub return_item_collection_metrics: Option<String>,
     pub return_values_on_condition_check_failure: Option<String>,
-    pub expected: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub expected: Option<ExpectedMapW>,
+    pub conditional_operator: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -34,7 +34,7 @@ pub struct GetItemInput {
     pub expression_attribute_names: Option<HashMap<String, String>>,
     pub consistent_read: Option<bool>,
     pub return_consumed_capacity: Option<String>,
-    pub attributes_to_get: Option<IgnoredAny>,
+    pub attributes_to_get: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,8 +49,8 @@ pub struct DeleteItemInput {
     pub return_consumed_capacity: Option<String>,
     pub return_item_collection_metrics: Option<String>,
     pub return_values_on_condition_check_failure: Option<String>,
-    pub expected: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub expected: Option<ExpectedMapW>,
+    pub conditional_operator: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,9 +66,9 @@ pub struct UpdateItemInput {
     pub return_consumed_capacity: Option<String>,
     pub return_item_collection_metrics: Option<String>,
     pub return_values_on_condition_check_failure: Option<String>,
-    pub attribute_updates: Option<IgnoredAny>,
-    pub expected: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub attribute_updates: Option<AttributeUpdatesW>,
+    pub expected: Option<ExpectedMapW>,
+    pub conditional_operator: Option<String>,
 }
 
 /// The output of PutItem, DeleteItem and UpdateItem.

@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod control;
 pub mod items;
+pub mod legacy;
 pub mod query;
 pub mod tables;
 pub mod value;

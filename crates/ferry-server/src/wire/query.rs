@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use ferry_model::Item;
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
+use super::legacy::ConditionsW;
 use super::value::{WireItem, WireValues, ser_opt_item};
 
 #[derive(Debug, Default, Deserialize)]
@@ -25,10 +25,10 @@ pub struct QueryInput {
     pub scan_index_forward: Option<bool>,
     pub exclusive_start_key: Option<WireItem>,
     pub return_consumed_capacity: Option<String>,
-    pub key_conditions: Option<IgnoredAny>,
-    pub query_filter: Option<IgnoredAny>,
-    pub attributes_to_get: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub key_conditions: Option<ConditionsW>,
+    pub query_filter: Option<ConditionsW>,
+    pub attributes_to_get: Option<Vec<String>>,
+    pub conditional_operator: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,9 +47,9 @@ pub struct ScanInput {
     pub segment: Option<i64>,
     pub total_segments: Option<i64>,
     pub return_consumed_capacity: Option<String>,
-    pub scan_filter: Option<IgnoredAny>,
-    pub attributes_to_get: Option<IgnoredAny>,
-    pub conditional_operator: Option<IgnoredAny>,
+    pub scan_filter: Option<ConditionsW>,
+    pub attributes_to_get: Option<Vec<String>>,
+    pub conditional_operator: Option<String>,
 }
 
 /// The output of Query and Scan.

@@ -246,6 +246,46 @@ pub struct TableDescriptionOutput {
     pub table_description: TableDescription,
 }
 
+/// The description DeleteTable answers: DynamoDB sends the status, the
+/// identity, the counts and the throughput of the deleting table, but not
+/// its creation time, key schema, attribute definitions or indexes.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeletedTableDescription {
+    pub table_name: String,
+    pub table_status: String,
+    pub provisioned_throughput: ThroughputDescription,
+    pub table_size_bytes: u64,
+    pub item_count: u64,
+    pub table_arn: String,
+    pub table_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_mode_summary: Option<BillingModeSummary>,
+    pub deletion_protection_enabled: bool,
+}
+
+impl From<TableDescription> for DeletedTableDescription {
+    fn from(d: TableDescription) -> Self {
+        DeletedTableDescription {
+            table_name: d.table_name,
+            table_status: d.table_status,
+            provisioned_throughput: d.provisioned_throughput,
+            table_size_bytes: d.table_size_bytes,
+            item_count: d.item_count,
+            table_arn: d.table_arn,
+            table_id: d.table_id,
+            billing_mode_summary: d.billing_mode_summary,
+            deletion_protection_enabled: d.deletion_protection_enabled,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteTableOutput {
+    pub table_description: DeletedTableDescription,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeTableOutput {

@@ -560,6 +560,32 @@ impl<'de> Deserialize<'de> for WireItem {
     }
 }
 
+/// One AttributeValue as sent on the wire (inside the legacy parameters),
+/// with its first value problem (then `value` must not be used).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WireValue {
+    pub value: AttributeValue,
+    pub problem: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for WireValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match ValueSeed.deserialize(d)? {
+            Some(p) => WireValue {
+                value: p.value,
+                problem: p.problem,
+            },
+            None => WireValue {
+                value: AttributeValue::Null,
+                problem: Some(
+                    "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+                        .to_string(),
+                ),
+            },
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for WireValues {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
