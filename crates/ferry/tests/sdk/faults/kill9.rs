@@ -1,0 +1,288 @@
+//! `kill -9` of the real binary while a background job runs (an export, a
+//! restore, a GSI backfill, an import), right after the request that
+//! started it was answered. After a restart the job is resumed and reports
+//! success only with all its data, every acknowledged write is there, and
+//! the server serves again.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ExportStatus, GlobalSecondaryIndexUpdate, ImportStatus, IndexStatus,
+    InputCompressionType, InputFormat, KeyType, Projection, ProjectionType, PutRequest,
+    ScalarAttributeType, TableStatus, WriteRequest,
+};
+
+use super::*;
+use crate::common::{attr_def, create_table, key_element, s};
+
+/// Writes items `id-00000 ..` with attributes `g` (one of 7) and `v`
+/// through BatchWriteItem; returns them by id.
+async fn load(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    count: usize,
+) -> BTreeMap<String, HashMap<String, AttributeValue>> {
+    let mut all = BTreeMap::new();
+    let mut batch = Vec::new();
+    for i in 0..count {
+        let id = format!("id-{i:05}");
+        let item: HashMap<String, AttributeValue> = [
+            ("id".to_string(), s(&id)),
+            ("g".to_string(), s(&format!("g{}", i % 7))),
+            (
+                "v".to_string(),
+                s(&format!("value {i} {}", "v".repeat(i % 50))),
+            ),
+        ]
+        .into();
+        all.insert(id, item.clone());
+        batch.push(
+            WriteRequest::builder()
+                .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
+                .build(),
+        );
+        if batch.len() == 25 || i + 1 == count {
+            let out = client
+                .batch_write_item()
+                .request_items(table, std::mem::take(&mut batch))
+                .send()
+                .await
+                .unwrap();
+            assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
+        }
+    }
+    all
+}
+
+/// A table `id` (S) with PITR on, loaded with `count` items.
+async fn pitr_source(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    count: usize,
+) -> BTreeMap<String, HashMap<String, AttributeValue>> {
+    create_table(client, table, ("id", ScalarAttributeType::S), None).await;
+    crate::pitr::enable_pitr(client, table).await;
+    load(client, table, count).await
+}
+
+#[tokio::test]
+async fn kill_9_during_an_export_then_it_completes_with_every_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ferry = spawn_ferry(&data).await;
+    let (client, s3) = (ferry.client().await, ferry.s3().await);
+    s3.create_bucket().bucket("out").send().await.unwrap();
+    let items = pitr_source(&client, "src", 5_000).await;
+    let export_arn = client
+        .export_table_to_point_in_time()
+        .table_arn("arn:aws:dynamodb:us-east-1:000000000000:table/src")
+        .s3_bucket("out")
+        .send()
+        .await
+        .unwrap()
+        .export_description()
+        .and_then(|d| d.export_arn())
+        .unwrap()
+        .to_string();
+    ferry.kill9().await;
+
+    let ferry = spawn_ferry(&data).await;
+    let (client, s3) = (ferry.client().await, ferry.s3().await);
+    let d = crate::exports::wait_export(&client, &export_arn).await;
+    assert_eq!(
+        d.export_status(),
+        Some(&ExportStatus::Completed),
+        "{:?}",
+        d.failure_message()
+    );
+    let out = crate::exports::read_export(&s3, "out", &d).await;
+    let exported: Vec<String> = crate::exports::json_lines(&out)
+        .iter()
+        .map(|line| line["Item"]["id"]["S"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = exported.clone();
+    sorted.sort();
+    assert_eq!(sorted, items.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(scan_all(&client, "src", "id").await, items);
+    ferry.kill9().await;
+}
+
+#[tokio::test]
+async fn kill_9_during_a_restore_then_the_target_holds_every_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ferry = spawn_ferry(&data).await;
+    let client = ferry.client().await;
+    let items = pitr_source(&client, "src", 5_000).await;
+    let out = client
+        .restore_table_to_point_in_time()
+        .source_table_name("src")
+        .target_table_name("dst")
+        .use_latest_restorable_time(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.table_description().unwrap().table_status(),
+        Some(&TableStatus::Creating)
+    );
+    ferry.kill9().await;
+
+    let ferry = spawn_ferry(&data).await;
+    let client = ferry.client().await;
+    let c = &client;
+    until("the restored table to become ACTIVE", || async move {
+        let d = c.describe_table().table_name("dst").send().await;
+        let d = d.unwrap_or_else(|e| panic!("the restore target vanished: {e:?}"));
+        (d.table().unwrap().table_status() == Some(&TableStatus::Active)).then_some(())
+    })
+    .await;
+    assert_eq!(scan_all(&client, "dst", "id").await, items);
+    assert_eq!(scan_all(&client, "src", "id").await, items);
+    ferry.kill9().await;
+}
+
+#[tokio::test]
+async fn kill_9_during_a_gsi_backfill_leaves_a_complete_index_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ferry = spawn_ferry(&data).await;
+    let client = ferry.client().await;
+    create_table(&client, "gsi", ("id", ScalarAttributeType::S), None).await;
+    let items = load(&client, "gsi", 30_000).await;
+    let update = client
+        .update_table()
+        .table_name("gsi")
+        .attribute_definitions(attr_def("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by-g")
+                        .key_schema(key_element("g", KeyType::Hash))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::KeysOnly)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send();
+    let update = tokio::spawn(update);
+    // Kill as soon as the index is visible: its backfill is under way.
+    let c = &client;
+    until("the new index to be listed", || async move {
+        let d = c.describe_table().table_name("gsi").send().await.ok()?;
+        (!d.table()?.global_secondary_indexes().is_empty()).then_some(())
+    })
+    .await;
+    ferry.kill9().await;
+    let _ = update.await;
+
+    let ferry = spawn_ferry(&data).await;
+    let client = ferry.client().await;
+    let d = client
+        .describe_table()
+        .table_name("gsi")
+        .send()
+        .await
+        .unwrap();
+    let table = d.table().unwrap();
+    if let Some(index) = table.global_secondary_indexes().first() {
+        let c = &client;
+        until("the index to become ACTIVE", || async move {
+            let d = c.describe_table().table_name("gsi").send().await.ok()?;
+            let gsi = d.table()?.global_secondary_indexes().first()?.clone();
+            (gsi.index_status() == Some(&IndexStatus::Active)).then_some(())
+        })
+        .await;
+        assert_eq!(index.index_name(), Some("by-g"));
+        // Every item is in the index.
+        for g in 0..7 {
+            let mut count = 0;
+            let mut start = None;
+            loop {
+                let page = client
+                    .query()
+                    .table_name("gsi")
+                    .index_name("by-g")
+                    .key_condition_expression("g = :g")
+                    .expression_attribute_values(":g", s(&format!("g{g}")))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .unwrap();
+                count += page.count();
+                match page.last_evaluated_key() {
+                    Some(k) => start = Some(k.clone()),
+                    None => break,
+                }
+            }
+            let expected = items
+                .values()
+                .filter(|i| i["g"] == s(&format!("g{g}")))
+                .count();
+            assert_eq!(count as usize, expected, "index partition g{g}");
+        }
+    }
+    assert_eq!(scan_all(&client, "gsi", "id").await, items);
+    ferry.kill9().await;
+}
+
+#[tokio::test]
+async fn kill_9_during_an_import_then_it_completes_with_every_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ferry = spawn_ferry(&data).await;
+    let (client, s3) = (ferry.client().await, ferry.s3().await);
+    s3.create_bucket()
+        .bucket("import-src")
+        .send()
+        .await
+        .unwrap();
+    let lines = ferry_formats::generator::json_lines(0..50_000);
+    s3.put_object()
+        .bucket("import-src")
+        .key("data/part-0.json.gz")
+        .body(crate::imports::gzip(&lines).into())
+        .send()
+        .await
+        .unwrap();
+    let started = client
+        .import_table()
+        .s3_bucket_source(crate::imports::source("import-src", "data/"))
+        .input_format(InputFormat::DynamodbJson)
+        .input_compression_type(InputCompressionType::Gzip)
+        .table_creation_parameters(crate::imports::params(
+            "imported",
+            ("pk", ScalarAttributeType::S),
+            Some(("sk", ScalarAttributeType::S)),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .import_table_description
+        .unwrap();
+    let arn = started.import_arn().unwrap().to_string();
+    ferry.kill9().await;
+
+    let ferry = spawn_ferry(&data).await;
+    let client = ferry.client().await;
+    let done = crate::imports::wait(&client, &arn).await;
+    assert_eq!(
+        done.import_status(),
+        Some(&ImportStatus::Completed),
+        "{done:?}"
+    );
+    assert_eq!(
+        (done.imported_item_count(), done.error_count()),
+        (50_000, 0),
+        "{done:?}"
+    );
+    let all = crate::imports::scan_all(&client, "imported").await;
+    assert_eq!(all.len(), 50_000);
+    ferry.kill9().await;
+}
