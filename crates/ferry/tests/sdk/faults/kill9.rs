@@ -13,18 +13,28 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::*;
-use crate::common::{attr_def, create_table, key_element, s};
+use crate::common::{attr_def, create_table, key_element, n, raw_post, s};
 
-/// Writes items `id-00000 ..` with attributes `g` (one of 7) and `v`
+/// Writes items `id-00000 ..` with attributes `g` (one of 7), `v`, and
+/// `exp` (epoch seconds: long past for even items, far ahead for odd ones)
 /// through BatchWriteItem; returns them by id.
 async fn load(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     count: usize,
 ) -> BTreeMap<String, HashMap<String, AttributeValue>> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let mut all = BTreeMap::new();
     let mut batch = Vec::new();
     for i in 0..count {
+        let exp = if i % 2 == 0 {
+            now - 1_000
+        } else {
+            now + 10_000_000
+        };
         let id = format!("id-{i:05}");
         let item: HashMap<String, AttributeValue> = [
             ("id".to_string(), s(&id)),
@@ -33,6 +43,7 @@ async fn load(
                 "v".to_string(),
                 s(&format!("value {i} {}", "v".repeat(i % 50))),
             ),
+            ("exp".to_string(), n(&exp.to_string())),
         ]
         .into();
         all.insert(id, item.clone());
@@ -63,6 +74,89 @@ async fn pitr_source(
     create_table(client, table, ("id", ScalarAttributeType::S), None).await;
     crate::pitr::enable_pitr(client, table).await;
     load(client, table, count).await
+}
+
+/// Whether `load` wrote `item` with an expiry time in the past.
+fn expired(item: &HashMap<String, AttributeValue>) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    item["exp"].as_n().unwrap().parse::<u64>().unwrap() < now
+}
+
+/// UpdateTable adding the KEYS_ONLY GSI `by-g` on `g` (not yet sent).
+fn add_gsi(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> impl std::future::Future<
+    Output = Result<
+        aws_sdk_dynamodb::operation::update_table::UpdateTableOutput,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_table::UpdateTableError,
+        >,
+    >,
+> + Send
++ 'static {
+    client
+        .update_table()
+        .table_name(table)
+        .attribute_definitions(attr_def("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by-g")
+                        .key_schema(key_element("g", KeyType::Hash))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::KeysOnly)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+}
+
+/// How many entries the index `by-g` holds for each of the 7 values of `g`.
+async fn index_counts(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for g in 0..7 {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let page = client
+                .query()
+                .table_name(table)
+                .index_name("by-g")
+                .key_condition_expression("g = :g")
+                .expression_attribute_values(":g", s(&format!("g{g}")))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            count += page.count() as usize;
+            match page.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => break,
+            }
+        }
+        counts.push(count);
+    }
+    counts
+}
+
+/// The same per-`g` counts, from the items themselves.
+fn counts_by_g(items: &BTreeMap<String, HashMap<String, AttributeValue>>) -> Vec<usize> {
+    (0..7)
+        .map(|g| {
+            let v = s(&format!("g{g}"));
+            items.values().filter(|i| i["g"] == v).count()
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -150,27 +244,7 @@ async fn kill_9_during_a_gsi_backfill_leaves_a_complete_index_or_none() {
     let client = ferry.client().await;
     create_table(&client, "gsi", ("id", ScalarAttributeType::S), None).await;
     let items = load(&client, "gsi", 30_000).await;
-    let update = client
-        .update_table()
-        .table_name("gsi")
-        .attribute_definitions(attr_def("g", ScalarAttributeType::S))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .create(
-                    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
-                        .index_name("by-g")
-                        .key_schema(key_element("g", KeyType::Hash))
-                        .projection(
-                            Projection::builder()
-                                .projection_type(ProjectionType::KeysOnly)
-                                .build(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send();
+    let update = add_gsi(&client, "gsi");
     let update = tokio::spawn(update);
     // Kill as soon as the index is visible: its backfill is under way.
     let c = &client;
@@ -201,32 +275,7 @@ async fn kill_9_during_a_gsi_backfill_leaves_a_complete_index_or_none() {
         .await;
         assert_eq!(index.index_name(), Some("by-g"));
         // Every item is in the index.
-        for g in 0..7 {
-            let mut count = 0;
-            let mut start = None;
-            loop {
-                let page = client
-                    .query()
-                    .table_name("gsi")
-                    .index_name("by-g")
-                    .key_condition_expression("g = :g")
-                    .expression_attribute_values(":g", s(&format!("g{g}")))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .unwrap();
-                count += page.count();
-                match page.last_evaluated_key() {
-                    Some(k) => start = Some(k.clone()),
-                    None => break,
-                }
-            }
-            let expected = items
-                .values()
-                .filter(|i| i["g"] == s(&format!("g{g}")))
-                .count();
-            assert_eq!(count as usize, expected, "index partition g{g}");
-        }
+        assert_eq!(index_counts(&client, "gsi").await, counts_by_g(&items));
     }
     assert_eq!(scan_all(&client, "gsi", "id").await, items);
     ferry.kill9().await;
@@ -284,5 +333,91 @@ async fn kill_9_during_an_import_then_it_completes_with_every_item() {
     );
     let all = crate::imports::scan_all(&client, "imported").await;
     assert_eq!(all.len(), 50_000);
+    ferry.kill9().await;
+}
+
+#[tokio::test]
+async fn kill_9_during_a_ttl_sweep_deletes_only_expired_items_consistently() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut launch = Launch::new(&data);
+    launch.test_clock = true;
+    let ferry = launch.spawn().await.expect("ferry starts");
+    let client = ferry.client().await;
+    create_table(&client, "ttl", ("id", ScalarAttributeType::S), None).await;
+    add_gsi(&client, "ttl").await.unwrap();
+    let items = load(&client, "ttl", 20_000).await;
+    client
+        .update_time_to_live()
+        .table_name("ttl")
+        .time_to_live_specification(
+            aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("exp")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // `FerryTest.AdvanceClock` runs a sweep; kill once it has deleted some.
+    let addr: std::net::SocketAddr = ferry
+        .endpoint
+        .strip_prefix("http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sweep = tokio::spawn(async move {
+        raw_post(
+            addr,
+            &[("X-Amz-Target", "FerryTest.AdvanceClock")],
+            r#"{"Micros":0}"#,
+        )
+        .await
+    });
+    let c = &client;
+    until("the sweep to delete items", || async move {
+        let d = c.describe_table().table_name("ttl").send().await.ok()?;
+        (d.table()?.item_count()? < 20_000).then_some(())
+    })
+    .await;
+    ferry.kill9().await;
+    let _ = sweep.await;
+
+    let ferry = launch.spawn().await.expect("ferry restarts");
+    let client = ferry.client().await;
+    let after = scan_all(&client, "ttl", "id").await;
+    for (id, item) in &items {
+        match after.get(id) {
+            Some(got) => assert_eq!(got, item, "{id}"),
+            None => assert!(expired(item), "the unexpired item {id} was deleted"),
+        }
+    }
+    let d = client
+        .describe_table()
+        .table_name("ttl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.table().unwrap().item_count(), Some(after.len() as i64));
+    assert_eq!(index_counts(&client, "ttl").await, counts_by_g(&after));
+
+    // The next sweep deletes the rest of the expired items.
+    let r = raw_post(
+        ferry
+            .endpoint
+            .strip_prefix("http://")
+            .unwrap()
+            .parse()
+            .unwrap(),
+        &[("X-Amz-Target", "FerryTest.AdvanceClock")],
+        r#"{"Micros":0}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let unexpired: BTreeMap<_, _> = items.into_iter().filter(|(_, i)| !expired(i)).collect();
+    let after = scan_all(&client, "ttl", "id").await;
+    assert_eq!(after, unexpired);
+    assert_eq!(index_counts(&client, "ttl").await, counts_by_g(&after));
     ferry.kill9().await;
 }
