@@ -135,3 +135,139 @@ fn fill(path: &Path) {
         }
     }
 }
+
+/// `n` pseudo-random alphanumeric characters (incompressible enough that an
+/// export of them is about as large as the table).
+fn noise(seed: u64, n: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(ALPHABET[(x % ALPHABET.len() as u64) as usize])
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_export_that_meets_a_full_disk_is_never_reported_complete_without_its_data() {
+    let Some(disk) = Tmpfs::mount(40, "disk full during an export") else {
+        return;
+    };
+    let data = disk.path().join("data");
+    let mut ferry = spawn_ferry(&data).await;
+    let (client, s3) = (ferry.client().await, ferry.s3().await);
+    s3.create_bucket().bucket("out").send().await.unwrap();
+    create_table(&client, "exp", ("id", ScalarAttributeType::S), None).await;
+    crate::pitr::enable_pitr(&client, "exp").await;
+    // 24 MB of table: it fits, an export of it beside it does not.
+    let mut ids = Vec::new();
+    for b in 0..480u64 {
+        let mut requests = Vec::new();
+        for i in 0..25 {
+            let id = format!("id-{:05}", b * 25 + i);
+            requests.push(
+                aws_sdk_dynamodb::types::WriteRequest::builder()
+                    .put_request(
+                        aws_sdk_dynamodb::types::PutRequest::builder()
+                            .item("id", s(&id))
+                            .item("noise", s(&noise(b * 25 + i, 2_000)))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            );
+            ids.push(id);
+        }
+        client
+            .batch_write_item()
+            .request_items("exp", requests)
+            .send()
+            .await
+            .unwrap();
+    }
+    let export_arn = client
+        .export_table_to_point_in_time()
+        .table_arn("arn:aws:dynamodb:us-east-1:000000000000:table/exp")
+        .s3_bucket("out")
+        .send()
+        .await
+        .unwrap()
+        .export_description()
+        .and_then(|d| d.export_arn())
+        .unwrap()
+        .to_string();
+
+    // The export ends, or the server exits because storage refuses writes.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let status = loop {
+        if let Ok(Some(status)) = ferry.process.try_wait() {
+            assert_eq!(status.code(), Some(EXIT_STORAGE_FAILED), "{status}");
+            break None;
+        }
+        if let Ok(d) = client
+            .describe_export()
+            .export_arn(&export_arn)
+            .send()
+            .await
+        {
+            let d = d.export_description().unwrap().clone();
+            if d.export_status() != Some(&aws_sdk_dynamodb::types::ExportStatus::InProgress) {
+                break Some(d);
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the export neither ended nor did the server exit"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    eprintln!(
+        "on the full disk: {:?}",
+        status
+            .as_ref()
+            .map(|d| (d.export_status(), d.failure_message()))
+    );
+    assert_ne!(
+        status.as_ref().and_then(|d| d.export_status()),
+        Some(&aws_sdk_dynamodb::types::ExportStatus::Completed),
+        "an export that cannot fit was reported COMPLETED"
+    );
+
+    // With room again (and a restart), the export ends: COMPLETED only with
+    // every item, else FAILED; the table is intact and writable.
+    disk.resize(256);
+    if status.is_some() {
+        ferry.kill9().await;
+    }
+    let ferry = spawn_ferry(&data).await;
+    let (client, s3) = (ferry.client().await, ferry.s3().await);
+    let d = crate::exports::wait_export(&client, &export_arn).await;
+    if d.export_status() == Some(&aws_sdk_dynamodb::types::ExportStatus::Completed) {
+        let out = crate::exports::read_export(&s3, "out", &d).await;
+        let mut exported: Vec<String> = crate::exports::json_lines(&out)
+            .iter()
+            .map(|l| l["Item"]["id"]["S"].as_str().unwrap().to_string())
+            .collect();
+        exported.sort();
+        assert_eq!(exported, ids);
+    } else {
+        assert_eq!(
+            d.export_status(),
+            Some(&aws_sdk_dynamodb::types::ExportStatus::Failed),
+            "{d:?}"
+        );
+    }
+    let items = scan_all(&client, "exp", "id").await;
+    assert_eq!(items.keys().cloned().collect::<Vec<_>>(), ids);
+    client
+        .put_item()
+        .table_name("exp")
+        .item("id", s("after"))
+        .send()
+        .await
+        .expect("writes work again");
+    ferry.kill9().await;
+}
