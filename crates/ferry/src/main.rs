@@ -110,9 +110,14 @@ fn init_logging(filter: Option<&str>) {
         None => tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
     };
+    // `log_internal_errors(false)`: when stderr cannot be written (a log
+    // file on a full disk), drop the line instead of reporting the failure
+    // with `eprintln!`, which panics on the same stderr (and aborts when it
+    // happens while unwinding).
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .init();
 }
 

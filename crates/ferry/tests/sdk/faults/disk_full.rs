@@ -1,8 +1,10 @@
 //! A disk that fills up: while writing, the server must not stay up
 //! refusing every write for ever — it exits with status 74 so that a
 //! supervisor restarts it, and once there is room again every acknowledged
-//! write is there. A first start on a full disk fails, and the next start,
-//! with room, opens the half-created directory.
+//! write is there. A first start on a full disk fails (with status 1, even
+//! when its log is on that disk too), and the next start, with room, opens
+//! the half-created directory. An export that meets a full disk is never
+//! reported COMPLETED without its data.
 
 use aws_sdk_dynamodb::types::ScalarAttributeType;
 
@@ -18,7 +20,10 @@ async fn a_full_disk_makes_the_server_exit_and_loses_no_acknowledged_write() {
         return;
     };
     let data = disk.path().join("data");
-    let mut ferry = spawn_ferry(&data).await;
+    // The log is on the same disk, as it often is: writing it fails too.
+    let mut launch = Launch::new(&data);
+    launch.stderr = Some(disk.path().join("ferry.log"));
+    let mut ferry = launch.spawn().await.expect("ferry starts");
     let client = ferry.client().await;
     create_table(&client, "full", ("id", ScalarAttributeType::S), None).await;
 
@@ -94,12 +99,16 @@ async fn a_first_start_on_a_full_disk_fails_and_the_next_one_opens() {
     let filler = disk.path().join("filler");
     fill(&filler);
     let data = disk.path().join("data");
-    let status = Launch::new(&data)
+    // Its log goes to the full disk too: lines are lost, but the process
+    // still ends with an error status, not an abort.
+    let mut launch = Launch::new(&data);
+    launch.stderr = Some(disk.path().join("ferry.log"));
+    let status = launch
         .spawn()
         .await
         .err()
         .expect("ferry cannot start on a full disk");
-    assert!(!status.success(), "{status}");
+    assert_eq!(status.code(), Some(1), "{status}");
     // fjall's creation stopped before its version marker was complete.
     let marker = std::fs::read(data.join("db").join("version")).unwrap_or_default();
     assert!(marker.len() < 4, "marker {marker:?}");

@@ -37,6 +37,8 @@ pub(crate) struct Launch<'a> {
     pub nofile: Option<u64>,
     /// Enable the test clock endpoint.
     pub test_clock: bool,
+    /// Send stderr to this file instead of the test's stderr.
+    pub stderr: Option<PathBuf>,
 }
 
 impl<'a> Launch<'a> {
@@ -45,6 +47,7 @@ impl<'a> Launch<'a> {
             data_dir,
             nofile: None,
             test_clock: false,
+            stderr: None,
         }
     }
 
@@ -65,9 +68,15 @@ impl<'a> Launch<'a> {
         if self.test_clock {
             cmd.arg("--test-clock");
         }
+        let stderr = match &self.stderr {
+            Some(path) => std::process::Stdio::from(
+                std::fs::File::create(path).expect("create the stderr file"),
+            ),
+            None => std::process::Stdio::inherit(),
+        };
         let mut process = cmd
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("spawn ferry");
