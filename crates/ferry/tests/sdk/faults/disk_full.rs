@@ -3,8 +3,8 @@
 //! supervisor restarts it, and once there is room again every acknowledged
 //! write is there. A first start on a full disk fails (with status 1, even
 //! when its log is on that disk too), and the next start, with room, opens
-//! the half-created directory. An export that meets a full disk is never
-//! reported COMPLETED without its data.
+//! the half-created directory. An export or an import that meets a full
+//! disk is never reported COMPLETED without its data.
 
 use aws_sdk_dynamodb::types::ScalarAttributeType;
 
@@ -275,6 +275,114 @@ async fn an_export_that_meets_a_full_disk_is_never_reported_complete_without_its
         .put_item()
         .table_name("exp")
         .item("id", s("after"))
+        .send()
+        .await
+        .expect("writes work again");
+    ferry.kill9().await;
+}
+
+#[tokio::test]
+async fn an_import_that_meets_a_full_disk_is_never_reported_complete_without_its_items() {
+    let Some(disk) = Tmpfs::mount(48, "disk full during an import") else {
+        return;
+    };
+    let data = disk.path().join("data");
+    let mut ferry = spawn_ferry(&data).await;
+    let (client, s3) = (ferry.client().await, ferry.s3().await);
+    s3.create_bucket()
+        .bucket("import-src")
+        .send()
+        .await
+        .unwrap();
+    // ~34 MB of items, ~5 MB compressed: the source fits, the loaded table
+    // beside its sorted runs does not.
+    const ITEMS: i64 = 100_000;
+    let lines = ferry_formats::generator::json_lines(0..ITEMS as u64);
+    s3.put_object()
+        .bucket("import-src")
+        .key("data/part-0.json.gz")
+        .body(crate::imports::gzip(&lines).into())
+        .send()
+        .await
+        .unwrap();
+    drop(lines);
+    let arn = client
+        .import_table()
+        .s3_bucket_source(crate::imports::source("import-src", "data/"))
+        .input_format(aws_sdk_dynamodb::types::InputFormat::DynamodbJson)
+        .input_compression_type(aws_sdk_dynamodb::types::InputCompressionType::Gzip)
+        .table_creation_parameters(crate::imports::params(
+            "imported",
+            ("pk", ScalarAttributeType::S),
+            Some(("sk", ScalarAttributeType::S)),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .import_table_description
+        .and_then(|d| d.import_arn)
+        .unwrap();
+
+    // The import ends, or the server exits because storage refuses writes.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let ended = loop {
+        if let Ok(Some(status)) = ferry.process.try_wait() {
+            assert_eq!(status.code(), Some(EXIT_STORAGE_FAILED), "{status}");
+            break None;
+        }
+        if let Ok(d) = client.describe_import().import_arn(&arn).send().await {
+            let d = d.import_table_description.unwrap();
+            if d.import_status() != Some(&aws_sdk_dynamodb::types::ImportStatus::InProgress) {
+                break Some(d);
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the import neither ended nor did the server exit"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    eprintln!(
+        "on the full disk: {:?}",
+        ended
+            .as_ref()
+            .map(|d| (d.import_status(), d.failure_code(), d.failure_message()))
+    );
+    assert_ne!(
+        ended.as_ref().and_then(|d| d.import_status()),
+        Some(&aws_sdk_dynamodb::types::ImportStatus::Completed),
+        "an import that cannot fit was reported COMPLETED"
+    );
+
+    // With room again (and a restart), the import ends: COMPLETED only with
+    // every item, else FAILED; the server serves.
+    disk.resize(512);
+    if ended.is_some() {
+        ferry.kill9().await;
+    }
+    let ferry = spawn_ferry(&data).await;
+    let client = ferry.client().await;
+    let d = crate::imports::wait(&client, &arn).await;
+    eprintln!(
+        "after the restart: {:?}",
+        (d.import_status(), d.failure_code(), d.failure_message())
+    );
+    if d.import_status() == Some(&aws_sdk_dynamodb::types::ImportStatus::Completed) {
+        assert_eq!(d.imported_item_count(), ITEMS, "{d:?}");
+        let all = crate::imports::scan_all(&client, "imported").await;
+        assert_eq!(all.len() as i64, ITEMS);
+    } else {
+        assert_eq!(
+            d.import_status(),
+            Some(&aws_sdk_dynamodb::types::ImportStatus::Failed),
+            "{d:?}"
+        );
+    }
+    create_table(&client, "later", ("id", ScalarAttributeType::S), None).await;
+    client
+        .put_item()
+        .table_name("later")
+        .item("id", s("x"))
         .send()
         .await
         .expect("writes work again");
