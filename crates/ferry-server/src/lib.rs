@@ -97,6 +97,8 @@ pub struct ServerHandle {
     /// The time-to-live sweeper (`ttl.rs`).
     sweeper: tokio::task::JoinHandle<()>,
     state: Arc<AppState>,
+    /// Set when the table engine stops accepting writes for good.
+    storage_failure: watch::Receiver<Option<Arc<str>>>,
 }
 
 impl ServerHandle {
@@ -119,6 +121,19 @@ impl ServerHandle {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "flush at shutdown failed"),
             Err(e) => tracing::error!(error = %e, "flush at shutdown panicked"),
+        }
+    }
+
+    /// Resolves, with the reason, once the table engine refuses every write
+    /// until it is reopened (a failed journal write, a crashed background
+    /// flush). The binary then exits so that a supervisor restarts it.
+    pub async fn storage_failed(&self) -> Arc<str> {
+        let mut rx = self.storage_failure.clone();
+        match rx.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            // The sender is dropped after it sent the reason (seen above)
+            // or with the engine, which this handle keeps.
+            Err(_) => std::future::pending().await,
         }
     }
 
@@ -151,6 +166,10 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         .await
         .context("opening the table engine")?
         .context("opening the table engine")?;
+    let (failure_tx, storage_failure) = watch::channel(None);
+    engine.on_failure(move |reason| {
+        let _ = failure_tx.send(Some(Arc::from(reason)));
+    });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -182,5 +201,6 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         task,
         sweeper,
         state,
+        storage_failure,
     })
 }

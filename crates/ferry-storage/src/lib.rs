@@ -8,7 +8,8 @@
 //! exports). See `docs/design/storage.md` for the on-disk format.
 //!
 //! The public API here is a contract other crates code against. Modules:
-//! `engine` (open, catalog of tables), `table` (writes), `read` (query,
+//! `engine` (open, catalog of tables, the watchdog of write failures),
+//! `fresh` (completing a directory whose creation never finished), `table` (writes), `read` (query,
 //! scan), `history` (as-of reads, change scans, pruning), `index` (secondary
 //! indexes), `bulk` (imports and restores: sorted runs ingested straight
 //! into SST tables), `raw` (undecoded snapshot and change scans for exports,
@@ -21,6 +22,7 @@ mod catalog;
 mod clock;
 mod codec;
 mod engine;
+mod fresh;
 mod history;
 mod index;
 mod keys;

@@ -6,6 +6,12 @@
 //! tracing filter such as `info` or `ferry_server=debug`. Once the port is
 //! bound, one line `ferry listening on http://<addr>` goes to stdout (tests
 //! and scripts read the address from it, e.g. with `--listen 127.0.0.1:0`).
+//!
+//! Exit status: 0 after a graceful shutdown (Ctrl-C, SIGTERM); 1 when the
+//! server cannot start; [`EXIT_STORAGE_FAILED`] when the table engine stops
+//! accepting writes (a full disk, "too many open files"): the process exits
+//! at once, as a `kill -9` would, so that a supervisor restarts it and the
+//! engine recovers on open.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -13,6 +19,10 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+
+/// The exit status when the table engine refuses every further write
+/// (`EX_IOERR` of sysexits.h).
+const EXIT_STORAGE_FAILED: i32 = 74;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -100,9 +110,14 @@ fn init_logging(filter: Option<&str>) {
         None => tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
     };
+    // `log_internal_errors(false)`: when stderr cannot be written (a log
+    // file on a full disk), drop the line instead of reporting the failure
+    // with `eprintln!`, which panics on the same stderr (and aborts when it
+    // happens while unwinding).
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .init();
 }
 
@@ -187,7 +202,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         writeln!(out, "ferry listening on http://{}", handle.local_addr)?;
         out.flush()?;
     }
-    shutdown_signal().await;
+    tokio::select! {
+        () = shutdown_signal() => {}
+        reason = handle.storage_failed() => {
+            // A graceful shutdown would flush a database that refuses
+            // writes; what was acknowledged is already in the journal.
+            tracing::error!(%reason, "exiting: the table engine stopped accepting writes");
+            std::process::exit(EXIT_STORAGE_FAILED);
+        }
+    }
     tracing::info!("shutting down");
     handle.shutdown().await;
     Ok(())

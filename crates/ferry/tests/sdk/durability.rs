@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::common::*;
+use crate::faults::{client_for, spawn_ferry};
 use aws_sdk_dynamodb::types::{
     BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
-use tokio::io::AsyncBufReadExt;
-
-use crate::common::*;
 
 #[tokio::test]
 async fn restart_keeps_tables_indexes_and_items() {
@@ -125,54 +124,6 @@ async fn restart_keeps_tables_indexes_and_items() {
         .unwrap();
     assert_eq!(scan.count(), 49);
     server.stop().await;
-}
-
-/// A `ferry serve` child process.
-struct Child {
-    process: tokio::process::Child,
-    endpoint: String,
-}
-
-async fn spawn_ferry(data_dir: &std::path::Path) -> Child {
-    let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn ferry");
-    let stdout = process.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("ferry prints its address")
-        .unwrap()
-        .expect("a line on stdout");
-    let endpoint = line
-        .strip_prefix("ferry listening on ")
-        .unwrap_or_else(|| panic!("unexpected line {line:?}"))
-        .to_string();
-    // Keep reading stdout so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Child { process, endpoint }
-}
-
-async fn client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDFERRYTEST",
-            "secret",
-            None,
-            None,
-            "test",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&conf)
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ pub(super) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-pub(super) async fn wait_export(
+pub(crate) async fn wait_export(
     client: &aws_sdk_dynamodb::Client,
     export_arn: &str,
 ) -> ExportDescription {
@@ -50,7 +50,7 @@ pub(super) async fn wait_export(
 }
 
 /// An export read back through S3, every checksum verified.
-pub(super) struct Output {
+pub(crate) struct Output {
     pub summary: Value,
     /// Data file key -> decompressed lines.
     pub files: BTreeMap<String, Vec<String>>,
@@ -77,7 +77,7 @@ pub(super) async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> (Ve
     )
 }
 
-pub(super) async fn read_export(
+pub(crate) async fn read_export(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     d: &ExportDescription,
@@ -173,7 +173,7 @@ pub(super) fn normalize(v: &mut Value) {
     }
 }
 
-pub(super) fn json_lines(out: &Output) -> Vec<Value> {
+pub(crate) fn json_lines(out: &Output) -> Vec<Value> {
     let mut v: Vec<Value> = out
         .files
         .values()

@@ -8,6 +8,7 @@ mod control;
 mod durability;
 mod exports;
 mod external;
+mod faults;
 mod imports;
 mod items;
 mod key_rules;
