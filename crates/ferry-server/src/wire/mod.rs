@@ -8,6 +8,7 @@ pub mod control;
 pub mod items;
 pub mod query;
 pub mod tables;
+pub mod transact;
 pub mod value;
 
 use std::collections::BTreeMap;
