@@ -134,7 +134,11 @@ pub(crate) fn read_current(
 }
 
 /// Fails unless `item` carries exactly `key` under `schema`.
-pub(crate) fn check_item_key(schema: &KeySchema, key: &PrimaryKey, item: &Item) -> Result<(), StorageError> {
+pub(crate) fn check_item_key(
+    schema: &KeySchema,
+    key: &PrimaryKey,
+    item: &Item,
+) -> Result<(), StorageError> {
     match index_key_of(schema, item) {
         Some(k) if k == *key => Ok(()),
         _ => Err(StorageError::InvalidRequest(

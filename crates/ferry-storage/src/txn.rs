@@ -50,7 +50,11 @@ pub(crate) fn commit_tables(
             for p in parts {
                 let live = p.state.live_iids();
                 let next = p.table.counters.lock().applied(&p.ops.delta, &live);
-                batch.insert(&store.sys, tid_key(STATS_PREFIX, p.table.tid), next.encode());
+                batch.insert(
+                    &store.sys,
+                    tid_key(STATS_PREFIX, p.table.tid),
+                    next.encode(),
+                );
                 if let Some(bulk) = p.table.bulk.lock().as_mut() {
                     for (key, value) in &p.ops.versions {
                         if value.is_some() {

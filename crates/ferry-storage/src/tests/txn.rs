@@ -46,7 +46,10 @@ fn all_or_nothing_at_one_timestamp() {
     assert_eq!(a.stats().item_count + b.stats().item_count, 0);
 
     let (olds, ts) = transact(&[(&*a, &ka), (&*b, &kb)], |_| {
-        Ok::<_, ()>(vec![Write::Put(account("x", 5)), Write::Put(account("y", 7))])
+        Ok::<_, ()>(vec![
+            Write::Put(account("x", 5)),
+            Write::Put(account("y", 7)),
+        ])
     })
     .expect("commit");
     assert_eq!(olds, vec![None, None]);
@@ -78,9 +81,7 @@ fn all_or_nothing_at_one_timestamp() {
 fn transfers_keep_the_sum_without_deadlock() {
     let e = Engine::open(EngineConfig::default()).expect("open");
     let (a, _) = two_tables(&e);
-    let b = e
-        .create_table(table_def("b2", vec![], true))
-        .expect("b2");
+    let b = e.create_table(table_def("b2", vec![], true)).expect("b2");
     let names: Vec<String> = (0..6).map(|i| format!("acct{i}")).collect();
     for (i, name) in names.iter().enumerate() {
         let t = if i % 2 == 0 { &a } else { &b };
