@@ -295,7 +295,6 @@ fn report(
     capacity: CapacityMode,
     tables: &[Resolved],
     usage: &[(Usage, f64)],
-    write: bool,
 ) -> Option<Vec<ConsumedCapacity>> {
     (capacity != CapacityMode::None).then(|| {
         tables
@@ -305,7 +304,7 @@ fn report(
                 let mut all = u.clone();
                 all.table += reads;
                 let mut cc = capacity.report(&t.name, &all)?;
-                if write {
+                if u.total() > 0.0 {
                     cc.write_capacity_units = Some(u.total());
                 }
                 if *reads > 0.0 {
@@ -432,7 +431,7 @@ fn run_write(
         }
     }
     Ok(TransactWriteItemsOutput {
-        consumed_capacity: report(capacity, &tables, &usage, true),
+        consumed_capacity: report(capacity, &tables, &usage),
         item_collection_metrics: metrics.then_some(collections),
     })
 }
@@ -511,7 +510,7 @@ pub async fn transact_get_items(
         }
         Ok(TransactGetItemsOutput {
             responses,
-            consumed_capacity: report(capacity, &tables, &usage, false),
+            consumed_capacity: report(capacity, &tables, &usage),
         })
     })
     .await

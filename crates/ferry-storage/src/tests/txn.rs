@@ -84,11 +84,11 @@ fn transfers_keep_the_sum_without_deadlock() {
     let b = e.create_table(table_def("b2", vec![], true)).expect("b2");
     let names: Vec<String> = (0..6).map(|i| format!("acct{i}")).collect();
     for (i, name) in names.iter().enumerate() {
-        let t = if i % 2 == 0 { &a } else { &b };
+        let t = if i.is_multiple_of(2) { &a } else { &b };
         t.write(&key(name), |_| Ok::<_, ()>(Write::Put(account(name, 100))))
             .expect("seed");
     }
-    let table_of = |i: usize| if i % 2 == 0 { &a } else { &b };
+    let table_of = |i: usize| if i.is_multiple_of(2) { &a } else { &b };
     let stamps = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|sc| {
         for w in 0..4usize {
