@@ -130,3 +130,31 @@ impl Tokens {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_done_mismatch_and_expiry() {
+        let t = Tokens::default();
+        let fp = fingerprint(br#"{"TransactItems":[1],"ClientRequestToken":"a"}"#);
+        assert_eq!(
+            fp,
+            fingerprint(br#"{"ReturnConsumedCapacity":"TOTAL","TransactItems":[1]}"#)
+        );
+        assert!(matches!(t.claim("a", fp.clone(), 0), Ok(Claim::Run)));
+        let busy = t.claim("a", fp.clone(), 1).err().map(|e| e.code);
+        assert_eq!(busy, Some(ErrorCode::TransactionInProgressException));
+        t.finish("a", &Ok(TransactWriteItemsOutput::default()), 10);
+        assert!(matches!(t.claim("a", fp.clone(), 11), Ok(Claim::Done(_))));
+        let other = t.claim("a", "other".to_string(), 11).err().map(|e| e.code);
+        assert_eq!(other, Some(ErrorCode::IdempotentParameterMismatchException));
+        assert!(matches!(
+            t.claim("a", "other".to_string(), 10 + WINDOW_MICROS),
+            Ok(Claim::Run)
+        ));
+        t.finish("a", &Err(ApiError::validation("x")), 20);
+        assert!(matches!(t.claim("a", fp, 21), Ok(Claim::Run)));
+    }
+}

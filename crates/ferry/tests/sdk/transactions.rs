@@ -365,3 +365,74 @@ async fn client_request_token_is_idempotent_for_ten_minutes() {
     send("tok-1", 5).await.unwrap();
     assert_eq!(balance().await, n("7"));
 }
+
+#[tokio::test]
+async fn indexes_metrics_and_index_capacity() {
+    use aws_sdk_dynamodb::types::{
+        KeyType, LocalSecondaryIndex, Projection, ProjectionType, ReturnItemCollectionMetrics,
+    };
+    let server = TestServer::start().await;
+    let client = server.dynamodb().await;
+    client
+        .create_table()
+        .table_name("lsi")
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .attribute_definitions(attr_def("id", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("sk", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("l", ScalarAttributeType::S))
+        .key_schema(key_element("id", KeyType::Hash))
+        .key_schema(key_element("sk", KeyType::Range))
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("by_l")
+                .key_schema(key_element("id", KeyType::Hash))
+                .key_schema(key_element("l", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    create_table(&client, "accts", ("id", ScalarAttributeType::S), None).await;
+    let row = item(&[("id", s("p")), ("sk", s("1")), ("l", s("x"))]);
+    let out = client
+        .transact_write_items()
+        .transact_items(put("lsi", row.clone()))
+        .transact_items(put("accts", account("a", 1)))
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let m = out
+        .item_collection_metrics()
+        .expect("ItemCollectionMetrics");
+    assert_eq!(m.len(), 1, "only tables with local indexes: {m:?}");
+    let lsi = &m["lsi"];
+    assert_eq!(lsi.len(), 1);
+    assert_eq!(lsi[0].item_collection_key(), Some(&item(&[("id", s("p"))])));
+    assert_eq!(lsi[0].size_estimate_range_gb(), &[0.0, 1.0]);
+    let cc = out.consumed_capacity();
+    assert_eq!(cc[0].table_name(), Some("lsi"));
+    assert_eq!(cc[0].capacity_units(), Some(4.0));
+    assert_eq!(cc[0].table().and_then(|t| t.capacity_units()), Some(2.0));
+    let by_l = &cc[0].local_secondary_indexes().unwrap()["by_l"];
+    assert_eq!(by_l.capacity_units(), Some(2.0));
+    // The index entry was written in the same commit.
+    let q = client
+        .query()
+        .table_name("lsi")
+        .index_name("by_l")
+        .key_condition_expression("id = :p AND l = :x")
+        .expression_attribute_values(":p", s("p"))
+        .expression_attribute_values(":x", s("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(q.items(), &[row]);
+}
