@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferry_expr::{Condition, Projection, Update};
-use ferry_model::{Item, PrimaryKey, TableDef, item_size};
+use ferry_model::{Item, PrimaryKey, TableDef, item_size, value_size};
 use ferry_storage::{Engine, Table, Write};
 
 use crate::capacity::{CapacityMode, Usage, read_units, write_usage};
@@ -190,10 +190,12 @@ fn split(w: TransactWriteItemW) -> Result<(Kind, ActionW), ApiError> {
 
 /// The payload size an action carries (item, key and expression values).
 fn payload_size(a: &ActionW) -> usize {
-    let values = a
-        .expression_attribute_values
-        .as_ref()
-        .map_or(0, |v| item_size(&v.values.clone().into_iter().collect()));
+    let values: usize = a.expression_attribute_values.as_ref().map_or(0, |v| {
+        v.values
+            .iter()
+            .map(|(name, value)| name.len() + value_size(value))
+            .sum()
+    });
     let target = a
         .item
         .as_ref()
