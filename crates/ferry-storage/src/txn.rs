@@ -44,12 +44,13 @@ pub(crate) fn commit_tables(
     if parts.is_empty() {
         return Ok(store.clock.now());
     }
+    // Outside the commit lock: the live indexes of each table.
+    let lives: Vec<Vec<u32>> = parts.iter().map(|p| p.state.live_iids()).collect();
     store.commit(
         |ts, batch| {
             let mut nexts: Vec<(&Table, Counters)> = Vec::with_capacity(parts.len());
-            for p in parts {
-                let live = p.state.live_iids();
-                let next = p.table.counters.lock().applied(&p.ops.delta, &live);
+            for (p, live) in parts.into_iter().zip(&lives) {
+                let next = p.table.counters.lock().applied(&p.ops.delta, live);
                 batch.insert(
                     &store.sys,
                     tid_key(STATS_PREFIX, p.table.tid),
