@@ -22,7 +22,9 @@ use crate::wire::transact::TransactWriteItemsOutput;
 const WINDOW_MICROS: i64 = 10 * 60 * 1_000_000;
 
 enum TokenState {
-    Running,
+    /// Started at this time (forgotten after the window, should its
+    /// request never finish).
+    Running(Timestamp),
     Done {
         output: TransactWriteItemsOutput,
         expires: Timestamp,
@@ -73,7 +75,7 @@ impl Tokens {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         entries.retain(|_, e| match e.state {
-            TokenState::Running => true,
+            TokenState::Running(started) => started + WINDOW_MICROS > now,
             TokenState::Done { expires, .. } => expires > now,
         });
         if let Some(e) = entries.get(token) {
@@ -86,7 +88,7 @@ impl Tokens {
                 ));
             }
             return match &e.state {
-                TokenState::Running => Err(ApiError::new(
+                TokenState::Running(_) => Err(ApiError::new(
                     ErrorCode::TransactionInProgressException,
                     "The transaction with the given request token is already in progress.",
                 )),
@@ -97,7 +99,7 @@ impl Tokens {
             token.to_string(),
             Entry {
                 fingerprint,
-                state: TokenState::Running,
+                state: TokenState::Running(now),
             },
         );
         Ok(Claim::Run)
