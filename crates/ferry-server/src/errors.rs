@@ -36,6 +36,7 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceededException,
     TransactionConflictException,
     TransactionCanceledException,
+    TransactionInProgressException,
     IdempotentParameterMismatchException,
     ImportNotFoundException,
     ImportConflictException,
@@ -90,6 +91,7 @@ impl ErrorCode {
             }
             ErrorCode::TransactionConflictException => "TransactionConflictException",
             ErrorCode::TransactionCanceledException => "TransactionCanceledException",
+            ErrorCode::TransactionInProgressException => "TransactionInProgressException",
             ErrorCode::IdempotentParameterMismatchException => {
                 "IdempotentParameterMismatchException"
             }
@@ -134,6 +136,7 @@ impl ErrorCode {
             | ErrorCode::ItemCollectionSizeLimitExceededException
             | ErrorCode::TransactionConflictException
             | ErrorCode::TransactionCanceledException
+            | ErrorCode::TransactionInProgressException
             | ErrorCode::IdempotentParameterMismatchException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
@@ -176,6 +179,7 @@ impl ErrorCode {
             | ErrorCode::ItemCollectionSizeLimitExceededException
             | ErrorCode::TransactionConflictException
             | ErrorCode::TransactionCanceledException
+            | ErrorCode::TransactionInProgressException
             | ErrorCode::IdempotentParameterMismatchException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
@@ -292,8 +296,12 @@ impl ApiError {
         };
         map.insert("__type".into(), serde_json::Value::String(ty));
         if let Some(message) = &self.message {
-            // DynamoDB's serialization layer capitalises the member.
-            let key = if self.code == ErrorCode::SerializationException {
+            // DynamoDB's serialization layer capitalises the member, and so
+            // does TransactionCanceledException's body.
+            let key = if matches!(
+                self.code,
+                ErrorCode::SerializationException | ErrorCode::TransactionCanceledException
+            ) {
                 "Message"
             } else {
                 "message"

@@ -37,6 +37,7 @@ mod scan;
 pub mod state;
 mod tables;
 mod tags;
+mod transact;
 mod ttl;
 pub mod validation;
 pub mod wire;
@@ -189,6 +190,7 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         jobs: job_runner,
         credentials,
         s3,
+        tokens: Default::default(),
         _scratch: scratch,
     });
     let (stop, stop_rx) = watch::channel(false);

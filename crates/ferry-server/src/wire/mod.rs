@@ -9,6 +9,7 @@ pub mod items;
 pub mod legacy;
 pub mod query;
 pub mod tables;
+pub mod transact;
 pub mod value;
 
 use std::collections::BTreeMap;

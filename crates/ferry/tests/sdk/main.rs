@@ -23,4 +23,5 @@ mod s3_auth;
 mod s3_edges;
 mod s3_multipart;
 mod tables;
+mod transactions;
 mod wire;
