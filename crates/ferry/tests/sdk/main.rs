@@ -8,6 +8,7 @@ mod control;
 mod durability;
 mod exports;
 mod external;
+mod http_limits;
 mod imports;
 mod items;
 mod key_rules;
