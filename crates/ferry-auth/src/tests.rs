@@ -485,3 +485,36 @@ fn an_unsigned_payload_claim_does_not_free_the_body() {
     let p = with_header(p, "x-amz-content-sha256", "not-hex");
     assert_eq!(err(&p, b"{}").message(), SIGNATURE_MISMATCH_MESSAGE);
 }
+
+proptest::proptest! {
+    /// No header or query value reaches a panic or an overflow: every input
+    /// ends in `Ok` or an `AuthError`.
+    #[test]
+    fn arbitrary_signature_parts_never_panic(
+        auth in "(AWS4-HMAC-SHA256 )?[ -~]{0,120}",
+        date in "[0-9TZ+ -]{0,20}",
+        expires in "-?[0-9]{0,25}",
+        credential in "[A-Za-z0-9/]{0,40}",
+        skew in 0u64..4_000_000_000,
+    ) {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(skew);
+        let mut p = ddb(b"{}");
+        if let Ok(v) = auth.parse() {
+            p.headers.insert("authorization", v);
+        }
+        if let Ok(v) = date.parse() {
+            p.headers.insert("x-amz-date", v);
+        }
+        let _ = creds().verify(&p, b"{}", now);
+        let _ = creds().precheck(&p, now);
+        p.headers.remove("authorization");
+        let query = format!(
+            "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+        );
+        if let Ok(uri) = query.replace(' ', "%20").replace('+', "%2B").parse() {
+            p.uri = uri;
+            let _ = creds().verify(&p, b"{}", now);
+            let _ = creds().precheck(&p, now);
+        }
+    }
+}

@@ -188,9 +188,25 @@ mod tests {
     use super::*;
 
     fn gzip(data: &[u8]) -> Bytes {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         e.write_all(data).unwrap();
         Bytes::from(e.finish().unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_budget_makes_requests_wait_instead_of_allocating() {
+        use futures::FutureExt as _;
+        let budget = BodyBudget::new(100);
+        let first = budget.reserve(60).await.unwrap();
+        // 60 + 60 > 100: the second waits; asking for more than the whole
+        // budget waits for all of it (never for ever).
+        assert!(budget.reserve(60).now_or_never().is_none());
+        assert!(budget.reserve(usize::MAX).now_or_never().is_none());
+        let small = budget.reserve(40).now_or_never();
+        assert!(small.is_some());
+        drop(small);
+        drop(first);
+        assert!(budget.reserve(usize::MAX).now_or_never().is_some());
     }
 
     #[test]
