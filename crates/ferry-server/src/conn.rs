@@ -2,10 +2,12 @@
 //! open connections, the timeouts that keep slow or idle clients from holding
 //! sockets, and graceful shutdown.
 //!
-//! - At most `Config::max_connections` connections are served at once. One
-//!   more is answered at once with a bare `503 Service Unavailable`
-//!   (`Connection: close`, `Retry-After: 1`) and closed; nothing of its request
-//!   is read. The SDKs retry a 503.
+//! - At most `Config::max_connections` connections are served at once, and at
+//!   most half the process's file descriptors (at start the soft
+//!   `RLIMIT_NOFILE` is raised to the hard limit; the other half stays for the
+//!   storage engine, jobs and the S3 store). One more is answered at once with
+//!   a bare `503 Service Unavailable` (`Connection: close`, `Retry-After: 1`)
+//!   and closed; nothing of its request is read. The SDKs retry a 503.
 //! - `Config::header_read_timeout`: a request head (request line and headers)
 //!   must arrive within it (hyper's HTTP/1 header timer, which also runs while
 //!   a keep-alive connection waits for its next request, so an idle HTTP/1
@@ -51,9 +53,9 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let config = &state.config;
-    let slots = Arc::new(Semaphore::new(
-        config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
-    ));
+    let cap = connection_cap(config.max_connections);
+    tracing::debug!(cap, "connection cap");
+    let slots = Arc::new(Semaphore::new(cap.clamp(1, Semaphore::MAX_PERMITS)));
     let limits = Arc::new(Limits::new(config));
     let idle = config.idle_timeout;
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -102,6 +104,33 @@ pub async fn serve(
         tracing::warn!("connections still open after the drain timeout; closing them");
         conns.abort_all();
     }
+}
+
+/// The connection cap: `configured`, and at most half the file descriptors
+/// once the soft `RLIMIT_NOFILE` is raised to the hard limit.
+#[cfg(unix)]
+fn connection_cap(configured: usize) -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum || (limit.maximum.is_none() && limit.current.is_some()) {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        match setrlimit(Resource::Nofile, raised) {
+            Ok(()) => limit = raised,
+            Err(e) => tracing::debug!(error = %e, "could not raise RLIMIT_NOFILE"),
+        }
+    }
+    match limit.current {
+        Some(fds) => configured.min(usize::try_from(fds / 2).unwrap_or(usize::MAX)),
+        None => configured,
+    }
+}
+
+#[cfg(not(unix))]
+fn connection_cap(configured: usize) -> usize {
+    configured
 }
 
 /// Answers a connection over the cap without waiting for anything.
