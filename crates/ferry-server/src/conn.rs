@@ -81,7 +81,7 @@ pub async fn serve(
                     }
                 };
                 let Ok(slot) = slots.clone().try_acquire_owned() else {
-                    refuse(&stream);
+                    refuse(stream);
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
@@ -134,10 +134,14 @@ fn connection_cap(configured: usize) -> usize {
 }
 
 /// Answers a connection over the cap without waiting for anything.
-fn refuse(stream: &TcpStream) {
+fn refuse(stream: TcpStream) {
     tracing::debug!("connection refused: the connection cap is reached");
-    // A fresh socket's send buffer is empty: this write does not block.
-    let _ = stream.try_write(FULL_RESPONSE);
+    // Written straight to the (non-blocking) socket, not through the reactor's
+    // readiness: a fresh socket's send buffer is empty, so the whole answer
+    // goes at once and nothing waits.
+    if let Ok(socket) = stream.into_std() {
+        let _ = std::io::Write::write(&mut &socket, FULL_RESPONSE);
+    }
 }
 
 async fn serve_connection(
