@@ -312,6 +312,19 @@ async fn presigned_s3_urls_are_capped_at_a_week() {
             "{text}"
         );
     }
+    // The same URL ten years older (date and scope moved together): expired.
+    let day = target
+        .split_once("X-Amz-Date=")
+        .map(|(_, rest)| rest[..8].to_owned())
+        .unwrap();
+    let old = target.replace(&day, &(day.parse::<u32>().unwrap() - 100_000).to_string());
+    let (status, text) = raw_http(server.addr(), "GET", &old, &[], b"").await;
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("<Code>AccessDenied</Code>"), "{text}");
+    assert!(
+        text.contains("<Message>Request has expired</Message>"),
+        "{text}"
+    );
     server.stop().await;
 }
 
