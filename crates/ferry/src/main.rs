@@ -102,6 +102,22 @@ struct ServeArgs {
     /// Enable the test-only clock endpoint (`X-Amz-Target: FerryTest.AdvanceClock`).
     #[arg(long, env = "FERRY_TEST_CLOCK", hide = true)]
     test_clock: bool,
+    /// Seconds a client may take to send a request's head (line and headers);
+    /// an idle HTTP/1 keep-alive connection is closed after it too.
+    #[arg(long, env = "FERRY_HEADER_TIMEOUT", default_value_t = 30)]
+    header_timeout: u64,
+    /// Seconds after which a connection with nothing in service and no traffic is closed.
+    #[arg(long, env = "FERRY_IDLE_TIMEOUT", default_value_t = 60)]
+    idle_timeout: u64,
+    /// Seconds a JSON request body may take to arrive (an S3 body: the longest pause).
+    #[arg(long, env = "FERRY_BODY_TIMEOUT", default_value_t = 60)]
+    body_timeout: u64,
+    /// Connections served at once; one more is answered 503 and closed.
+    #[arg(long, env = "FERRY_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// MiB of JSON request bodies held in memory at once (requests wait for their share).
+    #[arg(long, env = "FERRY_BODY_MEMORY_MB", default_value_t = 256)]
+    body_memory_mb: usize,
 }
 
 fn init_logging(filter: Option<&str>) {
@@ -195,6 +211,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         test_clock: args.test_clock,
         external_s3,
         external_buckets: args.s3_external_buckets,
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+        body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
+        max_connections: args.max_connections,
+        body_memory_limit: args.body_memory_mb.saturating_mul(1024 * 1024),
     };
     let handle = ferry_server::start(config).await?;
     {

@@ -9,6 +9,7 @@ mod durability;
 mod exports;
 mod external;
 mod faults;
+mod http_limits;
 mod imports;
 mod items;
 mod key_rules;
