@@ -297,10 +297,16 @@ fn client_token_replays_and_conflicts() {
     ));
     drop(guard);
     finish(&env, &first);
-    // Finished: its table exists, so the replay is refused on that ground.
+    // Finished: the token still names it (before the table check), and
+    // other parameters still conflict rather than meet "Table already exists".
+    let after = env.imports.start(req.clone()).unwrap();
+    assert_eq!(after.record.arn, first.record.arn);
+    assert_eq!(after.record.status, ImportStatus::Completed);
+    let mut other = req;
+    other.source.key_prefix = Some("y".into());
     assert!(matches!(
-        env.imports.start(req).unwrap_err(),
-        StartError::TableExists(_)
+        env.imports.start(other).unwrap_err(),
+        StartError::Conflict(_)
     ));
 }
 

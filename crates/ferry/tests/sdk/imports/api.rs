@@ -51,24 +51,54 @@ async fn client_token_returns_the_same_import_or_conflicts() {
     assert_eq!(first.client_token(), Some("my-token-1"));
     assert_eq!(again.import_arn(), first.import_arn());
     assert_eq!(again.table_id(), first.table_id());
-    let other = params(
-        "Tokens2",
-        ("pk", ScalarAttributeType::S),
-        Some(("sk", ScalarAttributeType::S)),
-    );
-    let (code, message) = failure(send(other).await);
+    let other_params = || {
+        params(
+            "Tokens2",
+            ("pk", ScalarAttributeType::S),
+            Some(("sk", ScalarAttributeType::S)),
+        )
+    };
+    let (code, message) = failure(send(other_params()).await);
     assert_eq!(code, "ImportConflictException");
     assert_eq!(
         message,
         "Duplicate request detected with conflicting parameters"
     );
-    wait(&db, first.import_arn().unwrap()).await;
-    // Finished: its table exists, which is checked first.
-    let (code, message) = failure(send(table).await);
+    let done = wait(&db, first.import_arn().unwrap()).await;
+    assert_eq!(done.import_status(), Some(&ImportStatus::Completed));
+    // Finished: the token is checked before the table (which now exists), so
+    // the SDK's automatic retry of the same request gets its own import back.
+    let replay = send(table.clone())
+        .await
+        .unwrap()
+        .import_table_description
+        .unwrap();
+    assert_eq!(replay, done, "the same description as DescribeImport");
+    let (code, message) = failure(send(other_params()).await);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "ImportConflictException",
+            "Duplicate request detected with conflicting parameters"
+        )
+    );
+    // Another token for the same table meets the table check.
+    let (code, message) = failure(
+        db.import_table()
+            .client_token("my-token-2")
+            .s3_bucket_source(source("src-bucket", "big.json"))
+            .input_format(InputFormat::DynamodbJson)
+            .table_creation_parameters(table)
+            .send()
+            .await,
+    );
     assert_eq!(
         (code.as_str(), message.as_str()),
         ("ResourceInUseException", "Table already exists: Tokens")
     );
+    let listed = db.list_imports().send().await.unwrap();
+    assert_eq!(listed.import_summary_list().len(), 1, "no import was added");
+    assert_eq!(scan_all(&db, "Tokens").await.len(), 20_000);
 }
 
 #[tokio::test]
