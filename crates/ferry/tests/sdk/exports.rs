@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::pitr::{datetime, enable_pitr, micros, server_now};
 
+mod errors;
 mod incremental;
 mod ion;
 mod round_trip;
