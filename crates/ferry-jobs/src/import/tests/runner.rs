@@ -287,7 +287,7 @@ fn client_token_replays_and_conflicts() {
     other.table.name = "Tab5b".into();
     let e = env.imports.start(other).unwrap_err();
     assert!(
-        matches!(e, StartError::Conflict(ref m) if m == "Duplicate request detected with conflicting parameters")
+        matches!(e, StartError::Conflict(ref m) if m == "Import conflict: Duplicate request detected with conflicting parameters")
     );
     let mut other = req.clone();
     other.source.key_prefix = Some("y".into());

@@ -62,7 +62,7 @@ async fn client_token_returns_the_same_import_or_conflicts() {
     assert_eq!(code, "ImportConflictException");
     assert_eq!(
         message,
-        "Duplicate request detected with conflicting parameters"
+        "Import conflict: Duplicate request detected with conflicting parameters"
     );
     let done = wait(&db, first.import_arn().unwrap()).await;
     assert_eq!(done.import_status(), Some(&ImportStatus::Completed));
@@ -79,7 +79,7 @@ async fn client_token_returns_the_same_import_or_conflicts() {
         (code.as_str(), message.as_str()),
         (
             "ImportConflictException",
-            "Duplicate request detected with conflicting parameters"
+            "Import conflict: Duplicate request detected with conflicting parameters"
         )
     );
     // Another token for the same table meets the table check.
