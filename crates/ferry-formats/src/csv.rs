@@ -320,10 +320,9 @@ impl<R: BufRead> CsvReader<R> {
             let name = &header[column];
             let value = match self.kinds[column] {
                 ScalarType::S => AttributeValue::S(text.to_owned()),
-                ScalarType::N => AttributeValue::N(
-                    Number::parse(text)
-                        .map_err(|e| RecordError::invalid_value(msg::invalid_number(name, &e.message())))?,
-                ),
+                ScalarType::N => AttributeValue::N(Number::parse(text).map_err(|e| {
+                    RecordError::invalid_value(msg::invalid_number(name, &e.message()))
+                })?),
                 ScalarType::B => AttributeValue::B(
                     BASE64_LENIENT
                         .decode(text)

@@ -473,8 +473,7 @@ pub async fn describe_export(
     let arn = input.export_arn.unwrap_or_default();
     check_owned(state, &arn)?;
     // A well-formed export ARN of another region (measured wording).
-    if ferry_jobs::ids::parse_job_arn(&arn, "export").is_some_and(|p| p.region != state.region())
-    {
+    if ferry_jobs::ids::parse_job_arn(&arn, "export").is_some_and(|p| p.region != state.region()) {
         return Err(ApiError::new(
             ErrorCode::ExportNotFoundException,
             "Export not found: Invalid export arn",

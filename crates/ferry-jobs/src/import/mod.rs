@@ -70,7 +70,8 @@ pub enum StartError {
 
 /// The message of a ClientToken reused with other parameters (real
 /// DynamoDB's words, measured).
-pub const CONFLICT_MESSAGE: &str = "Import conflict: Duplicate request detected with conflicting parameters";
+pub const CONFLICT_MESSAGE: &str =
+    "Import conflict: Duplicate request detected with conflicting parameters";
 /// The message of the concurrent-import limit.
 pub const LIMIT_MESSAGE: &str = "There are too many concurrent imports in progress. The maximum number of concurrent imports is 50.";
 

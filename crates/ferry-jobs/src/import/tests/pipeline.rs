@@ -485,7 +485,11 @@ fn csv_value_not_fitting_its_key_type_is_an_item_error_and_the_object_goes_on() 
     );
     assert!(!errors[0].2.contains("skipped"), "{}", errors[0].2);
     assert_eq!(
-        (r.counters.processed_items, r.counters.imported_items, r.counters.errors),
+        (
+            r.counters.processed_items,
+            r.counters.imported_items,
+            r.counters.errors
+        ),
         (3, 2, 1)
     );
 }
@@ -500,7 +504,12 @@ fn an_unreadable_record_says_how_many_lines_of_its_object_were_skipped() {
     data.extend(json_lines("a", 100..3000));
     src.put("b", "in/a.json", data);
     src.put("b", "in/b.json", json_lines("b", 0..10));
-    let r = run_json(&src, InputCompression::None, 4096, ErrorPolicy::AbandonObject);
+    let r = run_json(
+        &src,
+        InputCompression::None,
+        4096,
+        ErrorPolicy::AbandonObject,
+    );
     assert_eq!(r.result, Ok(()));
     assert_eq!(r.sink.keys().len(), 110);
     let errors = r.log.sorted();
@@ -580,7 +589,11 @@ fn zero_byte_objects_are_objects_without_items_in_every_compression() {
         InputCompression::Gzip,
         InputCompression::Zstd,
     ] {
-        for format in [InputFormat::DynamoDbJson, InputFormat::Csv, InputFormat::Ion] {
+        for format in [
+            InputFormat::DynamoDbJson,
+            InputFormat::Csv,
+            InputFormat::Ion,
+        ] {
             let src = MemSource::new();
             // An S3 console folder placeholder and an empty partition file.
             src.put("b", "in/", Vec::new());
@@ -596,7 +609,11 @@ fn zero_byte_objects_are_objects_without_items_in_every_compression() {
             );
             assert_eq!(r.result, Ok(()), "{format:?} {compression:?}");
             assert_eq!(r.log.sorted(), Vec::new(), "{format:?} {compression:?}");
-            assert_eq!(r.counters, Counters::default(), "{format:?} {compression:?}");
+            assert_eq!(
+                r.counters,
+                Counters::default(),
+                "{format:?} {compression:?}"
+            );
         }
     }
 }

@@ -47,7 +47,13 @@ async fn arns_of_another_account_partition_or_service_are_access_denied() {
             "{table_arn}"
         );
         let export_arn = format!("{table_arn}/export/01693685827463-2d8752fd");
-        let (code, msg) = failure(client.describe_export().export_arn(&export_arn).send().await);
+        let (code, msg) = failure(
+            client
+                .describe_export()
+                .export_arn(&export_arn)
+                .send()
+                .await,
+        );
         assert_eq!(
             (code.as_str(), msg.as_str()),
             ("AccessDeniedException", "Access is denied"),
@@ -85,7 +91,10 @@ async fn an_export_arn_of_another_region_is_not_found_and_an_unknown_one_says_so
     let (code, msg) = failure(client.describe_export().export_arn(&elsewhere).send().await);
     assert_eq!(
         (code.as_str(), msg.as_str()),
-        ("ExportNotFoundException", "Export not found: Invalid export arn")
+        (
+            "ExportNotFoundException",
+            "Export not found: Invalid export arn"
+        )
     );
     // AWS repeats "Export not found" for an unknown id (measured).
     let ghost = format!("{}/export/01693685827463-2d8752fd", arn("reg"));
@@ -129,7 +138,11 @@ async fn s3_prefix_with_control_characters_is_refused() {
         .send()
         .await
         .unwrap();
-    wait_export(&client, out.export_description().unwrap().export_arn().unwrap()).await;
+    wait_export(
+        &client,
+        out.export_description().unwrap().export_arn().unwrap(),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -145,8 +145,16 @@ async fn zero_byte_objects_with_gzip_or_zstd_import_as_nothing() {
     let db = server.dynamodb().await;
     bucket(&server, "src-bucket").await;
     for (i, (dir, compression, encode)) in [
-        ("gz", InputCompressionType::Gzip, gzip as fn(&[u8]) -> Vec<u8>),
-        ("zst", InputCompressionType::Zstd, zstd as fn(&[u8]) -> Vec<u8>),
+        (
+            "gz",
+            InputCompressionType::Gzip,
+            gzip as fn(&[u8]) -> Vec<u8>,
+        ),
+        (
+            "zst",
+            InputCompressionType::Zstd,
+            zstd as fn(&[u8]) -> Vec<u8>,
+        ),
     ]
     .into_iter()
     .enumerate()
@@ -527,9 +535,8 @@ async fn an_unreadable_line_abandons_its_object_and_says_how_many_lines_were_ski
     let message = event["errorMessages"][0].as_str().unwrap();
     assert!(
         message.starts_with("Invalid JSON: ")
-            && message.ends_with(
-                " (the rest of the object was not imported: 9995 more lines skipped)"
-            ),
+            && message
+                .ends_with(" (the rest of the object was not imported: 9995 more lines skipped)"),
         "{message}"
     );
     assert_eq!(scan_all(&db, "cut-table").await.len(), 5);
