@@ -4,7 +4,6 @@
 //! would configure it, so only the named buckets go external.
 
 use std::io::Write as _;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ExportStatus, ImportStatus, InputCompressionType,
@@ -124,14 +123,7 @@ async fn import_from_and_export_to_an_external_endpoint() {
         .import_arn()
         .unwrap()
         .to_string();
-    let desc = loop {
-        let d = ddb.describe_import().import_arn(&arn).send().await.unwrap();
-        let d = d.import_table_description().unwrap().clone();
-        if d.import_status() != Some(&ImportStatus::InProgress) {
-            break d;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let desc = crate::imports::wait(&ddb, &arn).await;
     assert_eq!(
         desc.import_status(),
         Some(&ImportStatus::Completed),
@@ -180,19 +172,7 @@ async fn import_from_and_export_to_an_external_endpoint() {
         .export_arn()
         .unwrap()
         .to_string();
-    let desc = loop {
-        let d = ddb
-            .describe_export()
-            .export_arn(&export_arn)
-            .send()
-            .await
-            .unwrap();
-        let d = d.export_description().unwrap().clone();
-        if d.export_status() != Some(&ExportStatus::InProgress) {
-            break d;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let desc = crate::exports::wait_export(&ddb, &export_arn).await;
     assert_eq!(
         desc.export_status(),
         Some(&ExportStatus::Completed),

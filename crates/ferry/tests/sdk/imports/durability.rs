@@ -277,21 +277,22 @@ async fn kill_9_mid_import_resumes_on_restart() {
     )
     .await;
     let arn = started.import_arn().unwrap().to_string();
-    // Kill as soon as some items are in.
-    loop {
-        let d = db
+    // Kill as soon as some items are in (or the import is already over:
+    // the restart must then change nothing).
+    let (db_ref, arn_ref) = (&db, arn.as_str());
+    wait_until(JOB_TIMEOUT, "the import to make progress", || async move {
+        let d = db_ref
             .describe_import()
-            .import_arn(&arn)
+            .import_arn(arn_ref)
             .send()
             .await
             .unwrap()
             .import_table_description
             .unwrap();
-        if d.processed_item_count() > 0 || d.import_status() != Some(&ImportStatus::InProgress) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+        (d.processed_item_count() > 0 || d.import_status() != Some(&ImportStatus::InProgress))
+            .then_some(())
+    })
+    .await;
     child.start_kill().expect("SIGKILL");
     child.wait().await.unwrap();
 
