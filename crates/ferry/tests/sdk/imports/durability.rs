@@ -95,7 +95,7 @@ async fn import_from_an_external_s3_endpoint() {
     let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "moto");
     let conf = aws_sdk_s3::config::Builder::new()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .endpoint_url(&moto.endpoint())
+        .endpoint_url(moto.endpoint())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .force_path_style(true)
