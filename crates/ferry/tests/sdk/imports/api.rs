@@ -336,14 +336,7 @@ async fn counters_move_while_the_import_runs() {
     let last = std::sync::atomic::AtomicI64::new(0);
     let (db, last) = (&db, &last);
     let done = wait_until(JOB_TIMEOUT, "the import to end", || async move {
-        let d = db
-            .describe_import()
-            .import_arn(arn)
-            .send()
-            .await
-            .unwrap()
-            .import_table_description
-            .unwrap();
+        let d = describe(db, arn).await;
         let before = last.swap(
             d.processed_item_count(),
             std::sync::atomic::Ordering::Relaxed,

@@ -281,14 +281,7 @@ async fn kill_9_mid_import_resumes_on_restart() {
     // the restart must then change nothing).
     let (db_ref, arn_ref) = (&db, arn.as_str());
     wait_until(JOB_TIMEOUT, "the import to make progress", || async move {
-        let d = db_ref
-            .describe_import()
-            .import_arn(arn_ref)
-            .send()
-            .await
-            .unwrap()
-            .import_table_description
-            .unwrap();
+        let d = describe(db_ref, arn_ref).await;
         (d.processed_item_count() > 0 || d.import_status() != Some(&ImportStatus::InProgress))
             .then_some(())
     })

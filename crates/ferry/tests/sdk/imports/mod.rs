@@ -113,18 +113,22 @@ pub async fn wait(db: &aws_sdk_dynamodb::Client, arn: &str) -> ImportTableDescri
         JOB_TIMEOUT,
         &format!("import {arn} to end"),
         || async move {
-            let d = db
-                .describe_import()
-                .import_arn(arn)
-                .send()
-                .await
-                .unwrap()
-                .import_table_description
-                .unwrap();
+            let d = describe(db, arn).await;
             (d.import_status() != Some(&ImportStatus::InProgress)).then_some(d)
         },
     )
     .await
+}
+
+/// DescribeImport's description of `arn`.
+pub async fn describe(db: &aws_sdk_dynamodb::Client, arn: &str) -> ImportTableDescription {
+    db.describe_import()
+        .import_arn(arn)
+        .send()
+        .await
+        .unwrap()
+        .import_table_description
+        .unwrap()
 }
 
 pub async fn scan_all(
