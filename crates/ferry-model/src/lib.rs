@@ -22,7 +22,7 @@ pub use schema::{
 pub use size::{MAX_ITEM_SIZE, item_size, number_size, value_size};
 pub use validate::{
     EMPTY_ATTRIBUTE_NAME, IndexKeyContext, MAX_ATTRIBUTE_NAME_SIZE, MAX_HASH_KEY_SIZE,
-    MAX_NESTING_DEPTH, MAX_RANGE_KEY_SIZE, ValidationError, fits_index, nesting_depth,
+    MAX_NESTING_DEPTH, MAX_RANGE_KEY_SIZE, TOO_DEEP, ValidationError, fits_index, nesting_depth,
     validate_index_keys, validate_item, validate_key, validate_key_only, validate_value,
     validate_written_item,
 };

@@ -48,7 +48,8 @@ pub const EMPTY_ATTRIBUTE_NAME: &str =
 const INVALID: &str = "One or more parameter values were invalid: ";
 const NOT_VALID: &str = "One or more parameter values are not valid. ";
 const ITEM_TOO_LARGE: &str = "Item size has exceeded the maximum allowed size";
-const TOO_DEEP: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+/// DynamoDB's message for a value nested deeper than [`MAX_NESTING_DEPTH`].
+pub const TOO_DEEP: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 const KEY_MISMATCH: &str = "The provided key element does not match the schema";
 
 /// Check every attribute name (not empty, at most 64 KiB) and value (empty
