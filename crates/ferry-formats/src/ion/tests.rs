@@ -675,7 +675,7 @@ fn nested_binary_lists(depth: usize) -> Vec<u8> {
 #[test]
 fn binary_nesting_is_bounded() {
     let too_deep = "Invalid Ion: values are nested deeper than 100 levels";
-    for depth in [101, 3_000, 100_000] {
+    for depth in [101, 3_000, 20_000] {
         let mut data = nested_binary_lists(depth);
         data.extend(binary("{Item:{after:1}}"));
         assert_eq!(
