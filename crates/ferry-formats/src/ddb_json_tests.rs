@@ -343,7 +343,10 @@ fn deep_lines_are_record_errors() {
         );
         let line = format!("{{\"Item\":{{\"a\":{value}}}}}");
         assert!(parse_item_line(line.as_bytes()).is_err(), "{levels}");
-        assert!(parse_item_line_with_serde(line.as_bytes()).is_err(), "{levels}");
+        assert!(
+            parse_item_line_with_serde(line.as_bytes()).is_err(),
+            "{levels}"
+        );
         let text = format!("{line}\n{{\"Item\":{{\"b\":{{\"N\":\"1\"}}}}}}\n");
         let got = read(text.as_bytes());
         assert_eq!(got.len(), 2, "{levels}");

@@ -60,7 +60,11 @@ struct ServeArgs {
     /// Accepted credentials as `ACCESS_KEY_ID:SECRET` (repeat or comma-separate;
     /// a comma starts a new entry only before `ACCESS_KEY_ID:`, so a secret may
     /// hold commas); none = accept every request, signed or not.
-    #[arg(long = "credentials", env = "FERRY_CREDENTIALS", hide_env_values = true)]
+    #[arg(
+        long = "credentials",
+        env = "FERRY_CREDENTIALS",
+        hide_env_values = true
+    )]
     credentials: Vec<String>,
     /// A file of accepted credentials: `ACCESS_KEY_ID:SECRET` lines or the AWS
     /// shared-credentials format (`aws_access_key_id = ...`).
@@ -123,8 +127,7 @@ fn init_logging(filter: Option<&str>) {
 fn parse_credentials(list: &[String]) -> anyhow::Result<Vec<(String, String)>> {
     let is_key_id = |s: &str| {
         !s.is_empty()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
     let mut out: Vec<(String, String)> = Vec::new();

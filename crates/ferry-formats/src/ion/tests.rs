@@ -693,21 +693,36 @@ fn binary_nesting_is_bounded() {
     assert_ne!(got[0].1, Err(too_deep.into()));
     // Nested structs and annotations count the same way as in text.
     let deep_struct = |levels: usize| {
-        format!("{{Item:{{a:{}1{}}}}}", "{b:".repeat(levels), "}".repeat(levels))
+        format!(
+            "{{Item:{{a:{}1{}}}}}",
+            "{b:".repeat(levels),
+            "}".repeat(levels)
+        )
     };
-    assert_eq!(read(&binary(&deep_struct(97)))[0].1, Ok(item(&[("a", {
-        let mut v = n("1");
-        for _ in 0..97 {
-            v = AttributeValue::M(item(&[("b", v)]));
-        }
-        v
-    })])));
+    assert_eq!(
+        read(&binary(&deep_struct(97)))[0].1,
+        Ok(item(&[("a", {
+            let mut v = n("1");
+            for _ in 0..97 {
+                v = AttributeValue::M(item(&[("b", v)]));
+            }
+            v
+        })]))
+    );
     assert_eq!(
         read(&binary(&deep_struct(99))),
         vec![(0, Err(too_deep.into()))]
     );
     assert_eq!(
-        read(&binary("$ion_symbol_table::{symbols:[\"x\"]} {Item:{a:ann::[ann::[1]]}}")),
-        vec![(0, Ok(item(&[("a", AttributeValue::L(vec![AttributeValue::L(vec![n("1")])]))])))]
+        read(&binary(
+            "$ion_symbol_table::{symbols:[\"x\"]} {Item:{a:ann::[ann::[1]]}}"
+        )),
+        vec![(
+            0,
+            Ok(item(&[(
+                "a",
+                AttributeValue::L(vec![AttributeValue::L(vec![n("1")])])
+            )]))
+        )]
     );
 }

@@ -369,11 +369,19 @@ fn secondary_index_key_sizes() {
         Ok(())
     );
     assert_eq!(
-        message(validate_index_keys(&item(&[("g", long(2049))]), &indexes, put)),
+        message(validate_index_keys(
+            &item(&[("g", long(2049))]),
+            &indexes,
+            put
+        )),
         "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
     );
     assert_eq!(
-        message(validate_index_keys(&item(&[("g", long(66_500))]), &indexes, put)),
+        message(validate_index_keys(
+            &item(&[("g", long(66_500))]),
+            &indexes,
+            put
+        )),
         "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
     );
     let bin = |n: usize| AttributeValue::B(vec![7; n]);
@@ -382,7 +390,11 @@ fn secondary_index_key_sizes() {
         Ok(())
     );
     assert_eq!(
-        message(validate_index_keys(&item(&[("l", bin(1025))]), &indexes, put)),
+        message(validate_index_keys(
+            &item(&[("l", bin(1025))]),
+            &indexes,
+            put
+        )),
         "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
     );
     assert_eq!(
@@ -422,7 +434,10 @@ fn attribute_names() {
     assert_eq!(validate_item(&item(&[(max.as_str(), s("y"))])), Ok(()));
     let over = "n".repeat(MAX_ATTRIBUTE_NAME_SIZE + 1);
     let msg = "One or more parameter values were invalid: Size of an attribute name has exceeded the maximum size limit of 65535 bytes";
-    assert_eq!(message(validate_item(&item(&[(over.as_str(), s("y"))]))), msg);
+    assert_eq!(
+        message(validate_item(&item(&[(over.as_str(), s("y"))]))),
+        msg
+    );
     let in_map = AttributeValue::M(item(&[(over.as_str(), s("y"))]));
     assert_eq!(message(validate_item(&item(&[("a", in_map)]))), msg);
 }
@@ -452,7 +467,10 @@ fn written_items() {
     let deep = item(&[("pk", s("a")), ("d", deep_map(62))]);
     let too_deep = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
     assert_eq!(message(validate_written_item(&deep, &def, put)), too_deep);
-    assert_eq!(message(validate_written_item(&deep, &def, update)), too_deep);
+    assert_eq!(
+        message(validate_written_item(&deep, &def, update)),
+        too_deep
+    );
     let big = item(&[("pk", s("a")), ("b", s(&"x".repeat(MAX_ITEM_SIZE)))]);
     assert_eq!(
         message(validate_written_item(&big, &def, put)),
@@ -463,7 +481,11 @@ fn written_items() {
         "Item size to update has exceeded the maximum allowed size"
     );
     assert_eq!(
-        message(validate_written_item(&item(&[("pk", s("a")), ("", s("b"))]), &def, update)),
+        message(validate_written_item(
+            &item(&[("pk", s("a")), ("", s("b"))]),
+            &def,
+            update
+        )),
         EMPTY_ATTRIBUTE_NAME
     );
 }

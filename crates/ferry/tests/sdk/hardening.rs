@@ -28,16 +28,23 @@ async fn help_never_prints_the_credentials_secret() {
 
 #[tokio::test]
 async fn a_bad_credentials_value_is_refused_without_echoing_it() {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+    // A deadline: a binary that accepted the value would serve for ever.
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
         .args(["serve", "--in-memory", "--listen", "127.0.0.1:0"])
         .env("FERRY_CREDENTIALS", "fragment/of+a:secret")
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), run)
         .await
+        .expect("ferry refuses the value and exits")
         .expect("run ferry");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("credentials value 1"), "{err}");
-    assert!(!err.contains("fragment") && !err.contains("secret"), "{err}");
+    assert!(
+        !err.contains("fragment") && !err.contains("secret"),
+        "{err}"
+    );
 }
 
 /// With a comma in the secret, signed DynamoDB requests work; unsigned S3
@@ -89,7 +96,8 @@ async fn comma_secrets_work_and_refusals_do_not_flood_the_log() {
 
     for _ in 0..3 {
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let req = format!("GET /some-bucket/key HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        let req =
+            format!("GET /some-bucket/key HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
         tokio::io::AsyncWriteExt::write_all(&mut stream, req.as_bytes())
             .await
             .unwrap();
@@ -117,12 +125,25 @@ async fn a_range_on_an_empty_object_is_unsatisfiable() {
         .unwrap();
     for range in ["bytes=-1", "bytes=0-", "bytes=0-0"] {
         assert_eq!(
-            s3_code(c.get_object().bucket("empty").key("e").range(range).send().await),
+            s3_code(
+                c.get_object()
+                    .bucket("empty")
+                    .key("e")
+                    .range(range)
+                    .send()
+                    .await
+            ),
             "416/InvalidRange",
             "{range}"
         );
     }
-    let whole = c.get_object().bucket("empty").key("e").send().await.unwrap();
+    let whole = c
+        .get_object()
+        .bucket("empty")
+        .key("e")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(whole.content_length(), Some(0));
     assert_eq!(whole.content_range(), None);
 }
@@ -133,14 +154,21 @@ async fn a_range_on_an_empty_object_is_unsatisfiable() {
 async fn deeply_nested_json_gets_the_nesting_message() {
     let server = TestServer::start().await;
     let client = server.dynamodb().await;
-    create_table(&client, "json_deep", ("id", aws_sdk_dynamodb::types::ScalarAttributeType::S), None).await;
+    create_table(
+        &client,
+        "json_deep",
+        ("id", aws_sdk_dynamodb::types::ScalarAttributeType::S),
+        None,
+    )
+    .await;
     for levels in [40, 70, 10_000] {
         let value = format!(
             "{}{{\"S\":\"x\"}}{}",
             "{\"L\":[".repeat(levels),
             "]}".repeat(levels)
         );
-        let body = format!(r#"{{"TableName":"json_deep","Item":{{"id":{{"S":"a"}},"v":{value}}}}}"#);
+        let body =
+            format!(r#"{{"TableName":"json_deep","Item":{{"id":{{"S":"a"}},"v":{value}}}}}"#);
         let r = server.raw("DynamoDB_20120810.PutItem", &body).await;
         assert_eq!(r.status, 400, "{levels}: {}", r.body);
         let j = r.json();
