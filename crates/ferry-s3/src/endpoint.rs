@@ -109,6 +109,11 @@ impl S3Endpoint {
                 r
             }
         };
+        if resp.status().is_client_error() {
+            // One line per refused request, at debug: refusals are the
+            // client's business (s3s' own ERROR lines are filtered out).
+            tracing::debug!(status = resp.status().as_u16(), "s3 request refused");
+        }
         finish_response(resp)
     }
 }

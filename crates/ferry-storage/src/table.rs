@@ -161,7 +161,7 @@ pub(crate) fn plan_item(
     match new {
         Some(item) => ops
             .versions
-            .push((version_key(prefix, 0), Some(Slice::from(encode_put(item))))),
+            .push((version_key(prefix, 0), Some(Slice::from(encode_put(item)?)))),
         None if pitr && old.is_some() => ops.versions.push((version_key(prefix, 0), None)),
         None => {}
     }

@@ -123,23 +123,16 @@ pub struct ItemChecker<'a> {
     table: &'a TableDef,
 }
 
-/// DynamoDB's message for an attribute with an empty name.
-pub const EMPTY_ATTRIBUTE_NAME: &str =
-    "One or more parameter values were invalid: An attribute name cannot be empty";
-
 impl<'a> ItemChecker<'a> {
     pub fn new(table: &'a TableDef) -> Self {
         ItemChecker { table }
     }
 
+    /// The checks of every write path (`ferry_model::validate_written_item`).
     pub fn check(&self, item: &Item) -> Result<(), String> {
-        ferry_model::validate_key(item, &self.table.key).map_err(|e| e.message)?;
-        ferry_model::validate_index_keys(item, &self.table.indexes, IndexKeyContext::Put)
-            .map_err(|e| e.message)?;
-        if item.keys().any(|k| k.is_empty()) {
-            return Err(EMPTY_ATTRIBUTE_NAME.to_string());
-        }
-        ferry_model::validate_item(item).map_err(|e| e.message)
+        ferry_model::validate_written_item(item, self.table, IndexKeyContext::Put)
+            .map(drop)
+            .map_err(|e| e.message)
     }
 }
 
