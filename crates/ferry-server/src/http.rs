@@ -118,6 +118,11 @@ enum Flavour {
 }
 
 async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
+    // The web console: unsigned browser GET/HEAD under /_console/ (and a
+    // browser's GET /) are static files; everything else goes on untouched.
+    if let Some(page) = ferry_console::respond(req.method(), req.uri(), req.headers()) {
+        return page.map(full);
+    }
     let target = req
         .headers()
         .get("x-amz-target")
