@@ -141,7 +141,11 @@ class Browser:
         self.driver.set_page_load_timeout(WAIT)
 
     def go(self, hash_path: str):
-        self.driver.get(self.ferry.console + "#" + hash_path)
+        url = self.ferry.console + "#" + hash_path
+        if self.driver.current_url == url:
+            self.driver.refresh()  # the same hash would not route again
+        else:
+            self.driver.get(url)
 
     def wait(self, condition, timeout=WAIT):
         return WebDriverWait(self.driver, timeout).until(condition)

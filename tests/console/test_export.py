@@ -66,6 +66,9 @@ def test_full_and_incremental_exports_then_the_manifest(signed_in, ferry):
     b.find("#pitr-window")
     b.fill("#dest-url", "s3://exports-dest/incremental")
     b.choose("export-type", "INCREMENTAL_EXPORT")
+    b.choose("view-type", "NEW_IMAGE")
+    b.driver.execute_script("window.scrollTo(0, 0)")
+    b.shot("export-wizard", doc=True)
     start = b.find("#from-time").get_attribute("value")
     end = b.find("#to-time").get_attribute("value")
     assert start and end
@@ -75,8 +78,6 @@ def test_full_and_incremental_exports_then_the_manifest(signed_in, ferry):
     assert b.wait_text("#wizard-error", "Exception").startswith("InvalidExportTimeException: ")
     assert len(ferry.ddb.list_exports()["ExportSummaries"]) == exports_before
     b.set_value("#to-time", end)
-    b.choose("view-type", "NEW_IMAGE")
-    b.shot("export-wizard", doc=True)
     b.click("#export-submit")
     b.find(".badge[data-status='COMPLETED']")
     details = b.text_of("main")

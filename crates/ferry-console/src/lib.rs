@@ -92,7 +92,10 @@ fn serve(a: &Asset, method: &Method, headers: &HeaderMap) -> Response<Bytes> {
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(a.content_type),
+    );
     if status == StatusCode::OK {
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(a.bytes.len()));
     }
@@ -101,12 +104,18 @@ fn serve(a: &Asset, method: &Method, headers: &HeaderMap) -> Response<Bytes> {
     }
     // Revalidate every time: a new binary must show its new console at once.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     resp
 }
 

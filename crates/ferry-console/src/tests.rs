@@ -41,10 +41,18 @@ fn sdk_and_signed_requests_are_left_to_the_apis() {
 fn the_console_serves_its_files_with_etags() {
     let r = get(Method::GET, "/_console/", &[]).unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    assert_eq!(
+        r.headers()[header::CONTENT_TYPE],
+        "text/html; charset=utf-8"
+    );
     assert!(r.body().starts_with(b"<!doctype html>"));
     let etag = r.headers()[header::ETAG].to_str().unwrap().to_owned();
-    let again = get(Method::GET, "/_console/index.html", &[("if-none-match", &etag)]).unwrap();
+    let again = get(
+        Method::GET,
+        "/_console/index.html",
+        &[("if-none-match", &etag)],
+    )
+    .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.body().is_empty());
     let head = get(Method::HEAD, "/_console/js/app.js", &[]).unwrap();

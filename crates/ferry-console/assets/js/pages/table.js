@@ -40,6 +40,8 @@ export async function overview(ctx, name) {
       return;
     }
     if (!ctx.alive()) return;
+    // A table being created has no backups yet: read them once it is ready.
+    if (status && status !== "ACTIVE" && t.TableStatus === "ACTIVE") loadPitr();
     status = t.TableStatus;
     const [pk, sk] = keys(t, t.KeySchema || []);
     mount(top, t.TableStatus === "CREATING"
@@ -51,7 +53,7 @@ export async function overview(ctx, name) {
       h("div", { class: "card" }, h("h2", {}, "General information"),
         h("div", { class: "grid2" },
           details([
-            ["Status", badge(t.TableStatus)],
+            ["Status", h("span", { id: "table-status" }, badge(t.TableStatus))],
             ["Partition key", pk],
             ["Sort key", sk],
             ["Capacity mode", t.BillingModeSummary?.BillingMode === "PAY_PER_REQUEST" ? "On-demand" : `Provisioned (${t.ProvisionedThroughput?.ReadCapacityUnits} RCU, ${t.ProvisionedThroughput?.WriteCapacityUnits} WCU)`],
