@@ -64,12 +64,12 @@ def output_dir() -> Path:
 class Ferry:
     """A running `ferry serve`, with boto3 clients signed like the console."""
 
-    def __init__(self):
+    def __init__(self, credentials=True):
         self.dir = tempfile.TemporaryDirectory(prefix="ferry-console-")
+        auth = ["--credentials", f"{ACCESS_KEY}:{SECRET}"] if credentials else []
         self.proc = subprocess.Popen(
             [str(ferry_binary()), "serve", "--listen", "127.0.0.1:0",
-             "--data-dir", self.dir.name, "--test-clock",
-             "--credentials", f"{ACCESS_KEY}:{SECRET}"],
+             "--data-dir", self.dir.name, "--test-clock", *auth],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         line = self._first_line()
@@ -159,7 +159,7 @@ class Browser:
         return el
 
     def click_text(self, tag: str, text: str):
-        xpath = f"//{tag}[normalize-space(.)={json.dumps(text)}]"
+        xpath = f"//{tag}[normalize-space(.)={json.dumps(text, ensure_ascii=False)}]"
         el = self.wait(EC.element_to_be_clickable((By.XPATH, xpath)))
         el.click()
         return el
@@ -211,6 +211,14 @@ class Browser:
     def quit(self):
         self.driver.quit()
         self.profile.cleanup()
+
+
+@pytest.fixture
+def open_ferry():
+    """A second server, started without --credentials (it accepts any key)."""
+    f = Ferry(credentials=False)
+    yield f
+    f.stop()
 
 
 @pytest.fixture

@@ -81,3 +81,19 @@ def test_s3_pages_and_a_narrow_window(signed_in, ferry):
     assert b.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     assert b.find("#nav a[data-section='tables']").is_displayed()
     b.shot("narrow-import-wizard", doc=True)
+
+
+def test_the_tables_list_shows_one_page_of_a_hundred_at_a_time(signed_in, ferry):
+    for i in range(101):
+        make_table(ferry, f"page-{i:03}")
+    b = signed_in
+    b.go("/tables")
+    b.find("#tables [data-table='page-000']")
+    assert len(b.driver.find_elements(By.CSS_SELECTOR, "#tables tbody tr")) == 100
+    b.click_text("button", "Next page ›")
+    b.wait_text(".pager", "Page 2")
+    assert b.driver.find_elements(By.CSS_SELECTOR, "#tables [data-table='page-100']")
+    b.click_text("button", "‹ Previous page")
+    b.wait_text(".pager", "Page 1")
+    for i in range(101):
+        ferry.ddb.delete_table(TableName=f"page-{i:03}")

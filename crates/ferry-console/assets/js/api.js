@@ -146,6 +146,8 @@ export const s3 = {
     const resp = await send({
       service: "s3", method: "GET", path: `/${bucket}/${key}`, headers: { range: `bytes=0-${limit - 1}` },
     });
+    // An empty object has no byte 0: S3 answers 416 to the range.
+    if (resp.status === 416) return { bytes: new Uint8Array(), size: 0, contentType: null };
     if (!resp.ok) throw await s3Error(resp);
     const range = resp.headers.get("content-range");
     const size = range ? Number(range.split("/")[1]) : Number(resp.headers.get("content-length"));

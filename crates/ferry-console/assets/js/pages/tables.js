@@ -8,17 +8,8 @@ import { formatBytes } from "../ddbjson.js";
 
 const KEY_TYPES = [["S", "String"], ["N", "Number"], ["B", "Binary"]];
 
-/** Every table name, page by page (ListTables pages hold at most 100). */
-async function allTableNames() {
-  const names = [];
-  let start;
-  do {
-    const r = await ddb("ListTables", start ? { ExclusiveStartTableName: start } : {});
-    names.push(...(r.TableNames || []));
-    start = r.LastEvaluatedTableName;
-  } while (start);
-  return names;
-}
+/** Tables shown per page of the list (ListTables' own maximum). */
+const PAGE = 100;
 
 function keyText(t, type) {
   const k = (t.KeySchema || []).find((x) => x.KeyType === type);
@@ -35,23 +26,32 @@ export async function list(ctx) {
   ], "Every table of this server. Choose a table to see its overview, items, backups and exports.");
   mount(ctx.main, head, body);
 
+  // The ExclusiveStartTableName of each page seen so far: one page is described at a time.
+  const starts = [undefined];
   async function load() {
     let described;
+    let more;
     try {
-      const names = await allTableNames();
-      described = await Promise.all(names.map((n) => ddb("DescribeTable", { TableName: n }).then((r) => r.Table, () => ({ TableName: n, TableStatus: "DELETING" }))));
+      const start = starts[starts.length - 1];
+      const page = await ddb("ListTables", { Limit: PAGE, ...(start ? { ExclusiveStartTableName: start } : {}) });
+      more = page.LastEvaluatedTableName;
+      described = await Promise.all((page.TableNames || []).map((n) => ddb("DescribeTable", { TableName: n }).then((r) => r.Table, () => ({ TableName: n, TableStatus: "DELETING" }))));
     } catch (e) {
       if (ctx.alive()) mount(body, errorBox(e));
       return;
     }
     if (!ctx.alive()) return;
+    const pager = starts.length > 1 || more ? h("div", { class: "actions pager" },
+      h("span", { class: "hint" }, `Page ${starts.length}`),
+      button("‹ Previous page", () => { starts.pop(); load(); }, { disabled: starts.length === 1 }),
+      button("Next page ›", () => { starts.push(more); load(); }, { disabled: !more })) : null;
     if (!described.length) {
       mount(body, empty("No tables yet. Create one, or import one from S3.",
         h("div", { class: "actions" }, h("a", { class: "button primary", href: "#/tables/create" }, "Create table"),
           h("a", { class: "button", href: "#/imports/new" }, "Import from S3"))));
       return;
     }
-    mount(body, table([
+    mount(body, pager, table([
       ["Name", (t) => link(`#/tables/${encodeURIComponent(t.TableName)}`, t.TableName, { "data-table": t.TableName })],
       ["Status", (t) => badge(t.TableStatus)],
       ["Partition key", (t) => keyText(t, "HASH")],
