@@ -136,6 +136,7 @@ class Browser:
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--disable-dev-shm-usage", f"--user-data-dir={self.profile.name}", "--window-size=1280,900"]:
             opts.add_argument(flag)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         service = Service(executable_path=os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"))
         self.driver = webdriver.Chrome(service=service, options=opts)
         self.driver.set_page_load_timeout(WAIT)
@@ -208,6 +209,12 @@ class Browser:
         self.click("#login button[type=submit]")
         self.find("#create-table")
 
+    def script_errors(self):
+        """Errors the page logged (script errors, CSP refusals), except the
+        HTTP error answers the tests ask for on purpose."""
+        return [e["message"] for e in self.driver.get_log("browser")
+                if e["level"] == "SEVERE" and "Failed to load resource" not in e["message"]]
+
     def quit(self):
         self.driver.quit()
         self.profile.cleanup()
@@ -228,7 +235,9 @@ def browser(ferry, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         b.shot(f"FAILED-{request.node.name}")
+    errors = b.script_errors()
     b.quit()
+    assert errors == [], f"the page logged errors: {errors}"
 
 
 @pytest.fixture
