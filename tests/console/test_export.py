@@ -92,3 +92,17 @@ def test_full_and_incremental_exports_then_the_manifest(signed_in, ferry):
     rows = b.find("#exports").find_elements(By.CSS_SELECTOR, "tbody tr")
     assert [r.find_element(By.CSS_SELECTOR, "td:nth-child(4)").text for r in rows] == ["Incremental", "Full"]
     b.shot("exports", doc=True)
+
+    # Relative mode: the last 15 minutes before submission, by the server's clock.
+    b.go("/exports/new?table=Orders")
+    b.find("#pitr-window")
+    b.fill("#dest-url", "s3://exports-dest/relative")
+    b.choose("export-type", "INCREMENTAL_EXPORT")
+    b.choose("period-mode", "relative")
+    b.find("#relative-period").send_keys("Last 15 minutes")
+    b.click("#export-submit")
+    b.find(".badge[data-status='COMPLETED']")
+    arn = urllib.parse.unquote(b.driver.current_url.split("#/exports/")[1])
+    spec = ferry.ddb.describe_export(ExportArn=arn)["ExportDescription"]["IncrementalExportSpecification"]
+    assert (spec["ExportToTime"] - spec["ExportFromTime"]).total_seconds() == 900
+    assert spec["ExportViewType"] == "NEW_AND_OLD_IMAGES"
