@@ -150,7 +150,7 @@ export async function wizard(ctx, preset) {
   status, h("div", { class: "actions" }, h("a", { class: "button", href: "#/exports" }, "Cancel"), go));
 
   mount(ctx.main, h("div", { class: "crumbs" }, link("#/exports", "Exports to S3"), " › Export to S3"),
-    pageHeader("Export to S3", [], "Export a table's data to S3 from any point in its point-in-time recovery window."), sectionTabs("exports"), form);
+    pageHeader("Export to S3", [], "Export a table's data to S3 from any point in its point-in-time recovery window."), sectionTabs("exports", true), form);
   if (tableSel.value) await loadTable();
   tableSel.focus();
 }

@@ -7,6 +7,7 @@ import { h, mount, errorBox, button, field, pageHeader, link, radios, details, t
 import { parseS3Url } from "../ddbjson.js";
 import { tableSettings } from "./tables.js";
 import { pickS3 } from "./s3picker.js";
+import { sectionTabs } from "./imports.js";
 
 const STEPS = ["Import options", "Destination table", "Review and import"];
 
@@ -148,7 +149,7 @@ export async function wizard(ctx) {
   }
 
   mount(ctx.main, h("div", { class: "crumbs" }, link("#/imports", "Imports from S3"), " › Import from S3"),
-    pageHeader("Import from S3", [], "Import data from S3 into a new DynamoDB table."), stepsEl, body, status,
+    pageHeader("Import from S3", [], "Import data from S3 into a new DynamoDB table."), sectionTabs("imports", true), stepsEl, body, status,
     h("div", { class: "actions" }, h("a", { class: "button", href: "#/imports" }, "Cancel"), back, next));
   show(0);
 }

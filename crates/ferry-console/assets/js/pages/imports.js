@@ -15,10 +15,11 @@ export function tableName(arn) {
   return String(arn || "").split(":table/")[1]?.split("/")[0] || "-";
 }
 
-export function sectionTabs(kind) {
-  return kind === "imports"
-    ? tabs([["#/imports", "Imports"], ["#/imports/new", "Import from S3"]], "#/imports")
-    : tabs([["#/exports", "Exports"], ["#/exports/new", "Export to S3"]], "#/exports");
+/** The two tabs of the imports or exports section; `wizard` marks the second one. */
+export function sectionTabs(kind, wizard = false) {
+  const base = `#/${kind}`;
+  const label = kind === "imports" ? ["Imports", "Import from S3"] : ["Exports", "Export to S3"];
+  return tabs([[base, label[0]], [`${base}/new`, label[1]]], wizard ? `${base}/new` : base);
 }
 
 async function allImports() {
