@@ -1,0 +1,201 @@
+//! `ferry import SOURCE`: an ImportTable from a local folder, a file or an
+//! S3 URL into a new table, offline on a data directory. The request goes
+//! through the server's own ImportTable handler (same validation, same
+//! messages), the job is the import job, and its progress is read from the
+//! live counters DescribeImport reports.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use ferry_jobs::cwlogs::{GetEventsQuery, IMPORT_LOG_GROUP};
+use ferry_jobs::import::{ImportStatus, InputCompression, InputFormat};
+use serde_json::{Value, json};
+
+use super::progress::{Progress, Snapshot, print_json};
+use super::source::{Resolved, locate_source, resolve};
+use super::{CliError, FormatArgs, OutputArgs, TableArgs, TargetArgs, offline, table};
+
+/// Error-log events printed at the end (all of them are in the log).
+pub const MAX_PRINTED_ERRORS: usize = 100;
+
+/// How often the job's counters are read.
+const POLL: Duration = Duration::from_millis(100);
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  ferry import ./export/AWSDynamoDB/01693685827463-2d8752fd --data-dir ./ferry-data \\
+      --table-definition music-describe-table.json
+  ferry import ./items.csv --data-dir ./ferry-data --table-name Music --key Artist:S --key SongTitle:S
+  ferry import s3://my-bucket/exports/ --data-dir ./ferry-data --table-name T --key pk:S --json")]
+pub struct ImportArgs {
+    /// A local folder or file, or s3://bucket/prefix.
+    pub source: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// The table to create (default: the definition's TableName).
+    #[arg(long)]
+    pub table_name: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The ImportTable request for a resolved source.
+pub fn request(resolved: &Resolved, format: &FormatArgs, params: Value) -> Value {
+    let loc = &resolved.location;
+    let mut body = json!({
+        "ClientToken": uuid::Uuid::new_v4().to_string(),
+        "S3BucketSource": {"S3Bucket": loc.bucket},
+        "InputFormat": resolved.format.as_str(),
+        "InputCompressionType": resolved.compression.as_str(),
+        "TableCreationParameters": params,
+    });
+    if !loc.prefix.is_empty() {
+        body["S3BucketSource"]["S3KeyPrefix"] = json!(loc.prefix);
+    }
+    if resolved.format == InputFormat::Csv {
+        let mut csv = json!({});
+        if let Some(d) = format.csv_delimiter {
+            csv["Delimiter"] = json!(d.to_string());
+        }
+        if let Some(h) = &format.csv_header {
+            csv["HeaderList"] = json!(h);
+        }
+        body["InputFormatOptions"] = json!({ "Csv": csv });
+    }
+    body
+}
+
+/// The first error-log messages of an import (CloudWatch's JSON events).
+fn logged_errors(state: &ferry_server::AppState, stream: &str) -> Vec<Value> {
+    let query = GetEventsQuery {
+        limit: Some(MAX_PRINTED_ERRORS),
+        start_from_head: true,
+        ..GetEventsQuery::default()
+    };
+    match state.jobs.logs.get_events(IMPORT_LOG_GROUP, stream, &query) {
+        Ok(page) => page
+            .events
+            .iter()
+            .map(|e| serde_json::from_str(&e.message).unwrap_or(Value::String(e.message.clone())))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Print the final result; the exit code (0 only when COMPLETED).
+pub fn report(
+    output: OutputArgs,
+    progress: &Progress,
+    description: Value,
+    errors: Vec<Value>,
+) -> u8 {
+    progress.finish();
+    let status = description["ImportStatus"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if output.json {
+        let mut out = description;
+        out["Errors"] = json!(errors);
+        print_json(&out);
+    } else {
+        for e in &errors {
+            println!("{e}");
+        }
+        let secs = progress.elapsed().as_secs_f64();
+        let imported = description["ImportedItemCount"].as_u64().unwrap_or(0);
+        println!(
+            "{status}: imported {imported} of {} items, {} errors, {} bytes in {secs:.1}s",
+            description["ProcessedItemCount"],
+            description["ErrorCount"],
+            description["ProcessedSizeBytes"].as_u64().unwrap_or(0),
+        );
+        if let Some(m) = description["FailureMessage"].as_str() {
+            println!(
+                "{}: {m}",
+                description["FailureCode"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    if status == ImportStatus::Completed.as_str() {
+        0
+    } else {
+        super::EXIT_FAILED
+    }
+}
+
+/// `ferry import`.
+pub async fn run(args: ImportArgs) -> Result<u8, CliError> {
+    let Some(data_dir) = &args.target.data_dir else {
+        return Err(CliError::usage(
+            "--endpoint-url is not supported by `ferry import` yet; use --data-dir",
+        ));
+    };
+    let params = table::creation_parameters(&args.table, args.table_name.as_deref())?;
+    if params.get("TableName").is_none() {
+        return Err(CliError::usage("give --table-name"));
+    }
+    let resolved = resolve(
+        locate_source(&args.source)?,
+        &args.format,
+        args.output.quiet,
+    )
+    .await?;
+    let body = request(&resolved, &args.format, params);
+    let server = offline::open(data_dir).await?;
+    let state = server.state().clone();
+    let loc = &resolved.location;
+    state.objects.mount(&loc.bucket, loc.client.clone());
+    let result = drive(&state, &body, &resolved, args.output).await;
+    drop(state);
+    server.shutdown().await;
+    result
+}
+
+async fn drive(
+    state: &Arc<ferry_server::AppState>,
+    body: &Value,
+    resolved: &Resolved,
+    output: OutputArgs,
+) -> Result<u8, CliError> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let started = ferry_server::imports::import_table(state, &bytes)
+        .await
+        .map_err(|e| {
+            CliError::usage(format!(
+                "{}: {}",
+                e.code.name(),
+                e.message.unwrap_or_default()
+            ))
+        })?;
+    let arn = started.import_table_description.import_arn;
+    let total = (resolved.compression == InputCompression::None).then_some(resolved.total_bytes);
+    let mut progress = Progress::new(output, "imported", total);
+    let view = loop {
+        let view = state
+            .jobs
+            .imports
+            .describe(&arn)
+            .map_err(|e| CliError::failed(e.to_string()))?;
+        let c = view.counters;
+        progress.update(Snapshot {
+            bytes: c.processed_bytes,
+            items: c.imported_items,
+            errors: c.errors,
+        });
+        if view.record.status.is_terminal() {
+            break view;
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    let errors = logged_errors(state, &view.record.error_stream());
+    let description =
+        serde_json::to_value(ferry_server::imports::describe(&view)).unwrap_or_default();
+    Ok(report(output, &progress, description, errors))
+}
