@@ -33,9 +33,9 @@ const DEFINITION: &str = r#"{"Table": {"TableName": "bench",
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let items: u64 = args.next().map_or(Ok(1_000_000), |a| a.parse())?;
-    let binary = args
-        .next()
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/release/ferry").into());
+    let binary = args.next().unwrap_or_else(|| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/release/ferry").into()
+    });
     let dir = tempfile::tempdir()?;
     let source = dir.path().join("source");
     std::fs::create_dir(&source)?;

@@ -1,8 +1,10 @@
 //! `ferry import SOURCE`: an ImportTable from a local folder, a file or an
-//! S3 URL into a new table, offline on a data directory. The request goes
-//! through the server's own ImportTable handler (same validation, same
-//! messages), the job is the import job, and its progress is read from the
-//! live counters DescribeImport reports.
+//! S3 URL into a new table. Offline (`--data-dir`) the request goes through
+//! the server's own ImportTable handler in this process (same validation,
+//! same messages), the job is the import job, and its progress is read from
+//! the live counters DescribeImport reports. Online (`--endpoint-url`) local
+//! files are uploaded to the server's S3 first, then ImportTable and
+//! DescribeImport are called over HTTP; both print the same result.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +14,12 @@ use ferry_jobs::cwlogs::{GetEventsQuery, IMPORT_LOG_GROUP};
 use ferry_jobs::import::{ImportStatus, InputCompression, InputFormat};
 use serde_json::{Value, json};
 
+use super::online::{Api, UPLOAD_BUCKET};
 use super::progress::{Progress, Snapshot, print_json};
-use super::source::{Resolved, locate_source, resolve};
-use super::{CliError, FormatArgs, OutputArgs, TableArgs, TargetArgs, offline, table};
+use super::source::{
+    LOCAL_BUCKET, Location, Resolved, copy_object, locate_source, parse_s3_url, resolve,
+};
+use super::{CliError, FormatArgs, OutputArgs, TableArgs, TargetArgs, offline, online, table};
 
 /// Error-log events printed at the end (all of them are in the log).
 pub const MAX_PRINTED_ERRORS: usize = 100;
@@ -132,15 +137,15 @@ pub fn report(
 
 /// `ferry import`.
 pub async fn run(args: ImportArgs) -> Result<u8, CliError> {
-    let Some(data_dir) = &args.target.data_dir else {
-        return Err(CliError::usage(
-            "--endpoint-url is not supported by `ferry import` yet; use --data-dir",
-        ));
-    };
     let params = table::creation_parameters(&args.table, args.table_name.as_deref())?;
     if params.get("TableName").is_none() {
         return Err(CliError::usage("give --table-name"));
     }
+    let data_dir = match (&args.target.data_dir, &args.target.endpoint_url) {
+        (Some(d), _) => d,
+        (None, Some(url)) => return run_online(url, &args, params).await,
+        (None, None) => return Err(CliError::usage("give --data-dir or --endpoint-url")),
+    };
     let resolved = resolve(
         locate_source(&args.source)?,
         &args.format,
@@ -198,4 +203,100 @@ async fn drive(
     let description =
         serde_json::to_value(ferry_server::imports::describe(&view)).unwrap_or_default();
     Ok(report(output, &progress, description, errors))
+}
+
+/// Upload the resolved local objects to the server's S3, under a fresh
+/// prefix of [`UPLOAD_BUCKET`]; the location to import from.
+async fn upload(api: &Api, resolved: &Resolved, output: OutputArgs) -> Result<Location, CliError> {
+    api.ensure_bucket(UPLOAD_BUCKET).await?;
+    let from = &resolved.location;
+    let to = Location {
+        client: api.s3(),
+        bucket: UPLOAD_BUCKET.to_owned(),
+        prefix: format!("{}/{}", uuid::Uuid::new_v4(), from.prefix),
+    };
+    let listed = from
+        .client
+        .list_all(&from.bucket, &from.prefix, ferry_jobs::import::MAX_OBJECTS)
+        .await
+        .map_err(|e| CliError::failed(format!("listing SOURCE: {}", e.s3_message())))?;
+    let mut progress = Progress::new(output, "uploaded", Some(resolved.total_bytes));
+    let mut done = Snapshot::default();
+    for o in &listed {
+        let key = format!(
+            "{}{}",
+            &to.prefix[..to.prefix.len() - from.prefix.len()],
+            o.key
+        );
+        copy_object(from, &o.key, &to, &key).await?;
+        done.bytes += o.size;
+        done.items += 1;
+        progress.update(done);
+    }
+    progress.finish();
+    Ok(to)
+}
+
+/// The first events of an import's error log, read through the Logs API.
+async fn online_errors(api: &Api, arn: &str) -> Vec<Value> {
+    let id = arn.rsplit('/').next().unwrap_or_default();
+    let query = json!({
+        "logGroupName": IMPORT_LOG_GROUP,
+        "logStreamName": format!("{id}/error"),
+        "startFromHead": true,
+        "limit": MAX_PRINTED_ERRORS,
+    });
+    // No stream (no bad item): no errors.
+    let Ok(page) = api.call("Logs_20140328.GetLogEvents", &query).await else {
+        return Vec::new();
+    };
+    page["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str())
+        .map(|m| serde_json::from_str(m).unwrap_or(Value::String(m.to_owned())))
+        .collect()
+}
+
+/// `ferry import --endpoint-url`.
+async fn run_online(url: &str, args: &ImportArgs, params: Value) -> Result<u8, CliError> {
+    let api = Api::new(url)?;
+    let location = match parse_s3_url(&args.source) {
+        Some((bucket, prefix)) => Location {
+            client: api.s3(),
+            bucket,
+            prefix,
+        },
+        None => locate_source(&args.source)?,
+    };
+    let mut resolved = resolve(location, &args.format, args.output.quiet).await?;
+    if resolved.location.bucket == LOCAL_BUCKET {
+        resolved.location = upload(&api, &resolved, args.output).await?;
+    }
+    let body = request(&resolved, &args.format, params);
+    let started = api.call("DynamoDB_20120810.ImportTable", &body).await?;
+    let arn = started["ImportTableDescription"]["ImportArn"].clone();
+    let total = (resolved.compression == InputCompression::None).then_some(resolved.total_bytes);
+    let mut progress = Progress::new(args.output, "imported", total);
+    let description = loop {
+        let now = api
+            .call(
+                "DynamoDB_20120810.DescribeImport",
+                &json!({ "ImportArn": arn }),
+            )
+            .await?;
+        let d = now["ImportTableDescription"].clone();
+        progress.update(Snapshot {
+            bytes: d["ProcessedSizeBytes"].as_u64().unwrap_or(0),
+            items: d["ImportedItemCount"].as_u64().unwrap_or(0),
+            errors: d["ErrorCount"].as_u64().unwrap_or(0),
+        });
+        if d["ImportStatus"] != ImportStatus::InProgress.as_str() {
+            break d;
+        }
+        tokio::time::sleep(online::POLL).await;
+    };
+    let errors = online_errors(&api, arn.as_str().unwrap_or_default()).await;
+    Ok(report(args.output, &progress, description, errors))
 }

@@ -7,7 +7,7 @@
 //!   AWS export folders (manifest, MD5 check) and the format guess;
 //! - [`table`]: `--table-definition` / `--key` → `TableCreationParameters`;
 //! - [`offline`]: a data directory opened in this process (refused while a
-//!   server holds it);
+//!   server holds it); [`online`]: a running server through its APIs;
 //! - [`import`], [`check`], [`export`]: the subcommands;
 //! - [`progress`]: the progress bar, plain lines, `--quiet` and `--json`.
 //!
@@ -18,6 +18,7 @@ pub mod check;
 pub mod export;
 pub mod import;
 pub mod offline;
+pub mod online;
 pub mod progress;
 pub mod source;
 pub mod table;

@@ -298,3 +298,30 @@ mod tests {
         assert_eq!(parse_s3_url("s3://"), None);
     }
 }
+
+/// Copy one object between locations, streaming.
+pub async fn copy_object(
+    from: &Location,
+    from_key: &str,
+    to: &Location,
+    to_key: &str,
+) -> Result<(), CliError> {
+    let fail = |e: ObjectError| object_error(&format!("copying {from_key}"), &e);
+    let mut got = from
+        .client
+        .get(&from.bucket, from_key, None)
+        .await
+        .map_err(fail)?;
+    let mut writer = to.client.put(&to.bucket, to_key).await.map_err(fail)?;
+    while let Some(chunk) = got.body.next().await {
+        match chunk {
+            Ok(bytes) => writer.write(bytes).await.map_err(fail)?,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(fail(e));
+            }
+        }
+    }
+    writer.finish().await.map_err(fail)?;
+    Ok(())
+}

@@ -10,11 +10,19 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 /// Run `ferry ARGS`.
 pub fn ferry(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run ferry")
+    ferry_env(args, &[])
+}
+
+/// Run `ferry ARGS` with environment variables (no `AWS_*` inherited).
+pub fn ferry_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    cmd.args(args).env_remove("RUST_LOG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(vars.iter().copied()).output().expect("run ferry")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -48,9 +56,16 @@ pub struct Served {
 
 impl Served {
     pub async fn open(data_dir: &Path) -> Served {
+        Self::open_with(data_dir, Vec::new()).await
+    }
+
+    /// With accepted credentials (SigV4 required); the SDK client uses
+    /// `AKIDFERRYTEST` / `ferry-test-secret`.
+    pub async fn open_with(data_dir: &Path, credentials: Vec<(String, String)>) -> Served {
         let handle = ferry_server::start(ferry_server::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: Some(data_dir.to_path_buf()),
+            credentials,
             ..Default::default()
         })
         .await
@@ -97,6 +112,10 @@ impl Served {
         }
         out.sort();
         out
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.handle.local_addr)
     }
 
     pub async fn stop(self) {

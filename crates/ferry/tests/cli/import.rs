@@ -2,7 +2,7 @@
 //! items, a table definition from describe-table output, a data directory
 //! held by a server.
 
-use crate::common::{Served, ferry, json, path, stderr, stdout};
+use crate::common::{Served, ferry, ferry_env, json, path, stderr, stdout};
 
 /// The user guide's CLI example: `;`-delimited CSV with a given header list.
 #[tokio::test(flavor = "multi_thread")]
@@ -208,4 +208,72 @@ async fn usage_errors_exit_2() {
         stderr(&out),
         "error: ResourceInUseException: Table already exists: Tbl1\n"
     );
+}
+
+/// Online: local files are uploaded to the server's S3, ImportTable and
+/// DescribeImport are called over HTTP with SigV4 (the server requires it
+/// here), and the result and the logged errors are printed as offline.
+#[tokio::test(flavor = "multi_thread")]
+async fn online_import_through_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let creds = vec![("AKIDFERRYTEST".to_owned(), "ferry-test-secret".to_owned())];
+    let served = Served::open_with(&data, creds).await;
+    let src = dir.path().join("in");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("a.json"),
+        "{\"Item\":{\"pk\":{\"S\":\"a\"}}}\n{\"Item\":{\"nope\":{\"S\":\"b\"}}}\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("b.json"), "{\"Item\":{\"pk\":{\"S\":\"c\"}}}\n").unwrap();
+    let url = served.url();
+    let args = [
+        "import",
+        path(&src),
+        "--endpoint-url",
+        &url,
+        "--table-name",
+        "Online",
+        "--key",
+        "pk:S",
+        "--json",
+    ];
+    let signed = [
+        ("AWS_ACCESS_KEY_ID", "AKIDFERRYTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "ferry-test-secret"),
+    ];
+    let out = ferry_env(&args, &signed);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let d = json(&out);
+    assert_eq!(d["ImportStatus"], "FAILED");
+    assert_eq!(d["FailureCode"], "ItemValidationError");
+    assert_eq!(d["ImportedItemCount"], 2);
+    assert_eq!(d["S3BucketSource"]["S3Bucket"], "ferry-cli-uploads");
+    let e = &d["Errors"][0];
+    assert_eq!(e["itemS3Pointer"]["itemIndex"], 1);
+    assert!(
+        e["itemS3Pointer"]["key"]
+            .as_str()
+            .unwrap()
+            .ends_with("/a.json"),
+        "{e}"
+    );
+    assert_eq!(
+        e["errorMessages"][0],
+        "One or more parameter values were invalid: Missing the key pk in the item"
+    );
+    assert_eq!(served.scan("Online").await.len(), 2);
+
+    // Wrong credentials: refused with the server's error, nothing created.
+    let bad = [
+        ("AWS_ACCESS_KEY_ID", "AKIDFERRYTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "wrong"),
+    ];
+    let args = [&args[..6], &["Online2", "--key", "pk:S"]].concat();
+    let out = ferry_env(&args, &bad);
+    assert_ne!(out.status.code(), Some(0));
+    let tables = served.client.list_tables().send().await.unwrap();
+    assert_eq!(tables.table_names(), ["Online"]);
+    served.stop().await;
 }
