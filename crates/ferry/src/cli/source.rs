@@ -282,23 +282,6 @@ pub async fn resolve(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn guesses_from_names() {
-        use InputCompression as C;
-        use InputFormat as F;
-        assert_eq!(guess("a/b.json.gz"), Some((F::DynamoDbJson, C::Gzip)));
-        assert_eq!(guess("x.ion.zst"), Some((F::Ion, C::Zstd)));
-        assert_eq!(guess("x.CSV"), Some((F::Csv, C::None)));
-        assert_eq!(guess("x.parquet"), None);
-        assert_eq!(parse_s3_url("s3://b/p/q"), Some(("b".into(), "p/q".into())));
-        assert_eq!(parse_s3_url("s3://"), None);
-    }
-}
-
 /// Copy one object between locations, streaming.
 pub async fn copy_object(
     from: &Location,
@@ -324,4 +307,21 @@ pub async fn copy_object(
     }
     writer.finish().await.map_err(fail)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_from_names() {
+        use InputCompression as C;
+        use InputFormat as F;
+        assert_eq!(guess("a/b.json.gz"), Some((F::DynamoDbJson, C::Gzip)));
+        assert_eq!(guess("x.ion.zst"), Some((F::Ion, C::Zstd)));
+        assert_eq!(guess("x.CSV"), Some((F::Csv, C::None)));
+        assert_eq!(guess("x.parquet"), None);
+        assert_eq!(parse_s3_url("s3://b/p/q"), Some(("b".into(), "p/q".into())));
+        assert_eq!(parse_s3_url("s3://"), None);
+    }
 }
