@@ -1,8 +1,11 @@
 //! `ferry export TABLE DEST`: an ExportTableToPointInTime to a local folder
-//! or an S3 URL, offline on a data directory, in AWS's exact layout
-//! (`AWSDynamoDB/<export-id>/...`, manifests, `.md5` files). The request
-//! goes through the server's own handler and the job is the export job; the
-//! table needs point-in-time recovery on, as for the API.
+//! or an S3 URL, in AWS's exact layout (`AWSDynamoDB/<export-id>/...`,
+//! manifests, `.md5` files); the table needs point-in-time recovery on, as
+//! for the API. Offline (`--data-dir`) the request goes through the server's
+//! own handler in this process and the job writes straight into DEST.
+//! Online (`--endpoint-url`) the server exports to its own S3 (to DEST when
+//! it is an `s3://` URL, else under a fresh prefix of the upload bucket,
+//! downloaded into DEST afterwards).
 
 use std::time::Duration;
 
@@ -10,9 +13,10 @@ use clap::{Args, ValueEnum};
 use ferry_formats::manifest::IsoTime;
 use serde_json::{Value, json};
 
+use super::online::{Api, UPLOAD_BUCKET};
 use super::progress::{Progress, Snapshot, print_json};
-use super::source::locate_dest;
-use super::{CliError, OutputArgs, TargetArgs, offline};
+use super::source::{Location, copy_object, locate_dest, parse_s3_url};
+use super::{CliError, OutputArgs, TargetArgs, offline, online};
 
 /// How often the job is polled.
 const POLL: Duration = Duration::from_millis(100);
@@ -131,12 +135,65 @@ fn api_error(e: ferry_server::errors::ApiError) -> CliError {
     ))
 }
 
+/// Where the export request goes.
+enum Conn<'a> {
+    Offline(&'a ferry_server::AppState),
+    Online(&'a Api),
+}
+
+impl Conn<'_> {
+    async fn call(&self, op: &str, body: &Value) -> Result<Value, CliError> {
+        let state = match self {
+            Conn::Online(api) => return api.call(&format!("DynamoDB_20120810.{op}"), body).await,
+            Conn::Offline(state) => state,
+        };
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let out = match op {
+            "ExportTableToPointInTime" => {
+                ferry_server::exports::export_table_to_point_in_time(state, &bytes)
+                    .await
+                    .map(|o| serde_json::to_value(o).unwrap_or_default())
+            }
+            _ => ferry_server::exports::describe_export(state, &bytes)
+                .await
+                .map(|o| serde_json::to_value(o).unwrap_or_default()),
+        };
+        out.map_err(api_error)
+    }
+
+    /// Start the export and poll it to its end; its final description.
+    async fn export(&self, body: &Value, output: OutputArgs) -> Result<Value, CliError> {
+        let started = self.call("ExportTableToPointInTime", body).await?;
+        let arn = started["ExportDescription"]["ExportArn"].clone();
+        let poll = json!({ "ExportArn": arn });
+        let mut progress = Progress::new(output, "exported", None);
+        let every = match self {
+            Conn::Offline(_) => POLL,
+            Conn::Online(_) => online::POLL,
+        };
+        loop {
+            let now = self.call("DescribeExport", &poll).await?;
+            let d = now["ExportDescription"].clone();
+            progress.update(Snapshot {
+                bytes: d["BilledSizeBytes"].as_u64().unwrap_or(0),
+                items: d["ItemCount"].as_u64().unwrap_or(0),
+                errors: 0,
+            });
+            if d["ExportStatus"] != "IN_PROGRESS" {
+                progress.finish();
+                return Ok(d);
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+}
+
 /// `ferry export`.
 pub async fn run(args: ExportArgs) -> Result<u8, CliError> {
-    let Some(data_dir) = &args.target.data_dir else {
-        return Err(CliError::usage(
-            "--endpoint-url is not supported by `ferry export` yet; use --data-dir",
-        ));
+    let data_dir = match (&args.target.data_dir, &args.target.endpoint_url) {
+        (Some(d), _) => d,
+        (None, Some(url)) => return run_online(url, &args).await,
+        (None, None) => return Err(CliError::usage("give --data-dir or --endpoint-url")),
     };
     let dest = locate_dest(&args.dest)?;
     let server = offline::open(data_dir).await?;
@@ -149,37 +206,74 @@ pub async fn run(args: ExportArgs) -> Result<u8, CliError> {
             &dest.bucket,
             &dest.prefix,
         )?;
-        let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        let started = ferry_server::exports::export_table_to_point_in_time(&state, &bytes)
-            .await
-            .map_err(api_error)?;
-        let started = serde_json::to_value(started).unwrap_or_default();
-        let arn = started["ExportDescription"]["ExportArn"].clone();
-        let poll = serde_json::to_vec(&json!({ "ExportArn": arn })).unwrap_or_default();
-        let mut progress = Progress::new(args.output, "exported", None);
-        let description = loop {
-            let now = ferry_server::exports::describe_export(&state, &poll)
-                .await
-                .map_err(api_error)?;
-            let now = serde_json::to_value(now).unwrap_or_default();
-            let d = now["ExportDescription"].clone();
-            progress.update(Snapshot {
-                bytes: d["BilledSizeBytes"].as_u64().unwrap_or(0),
-                items: d["ItemCount"].as_u64().unwrap_or(0),
-                errors: 0,
-            });
-            if d["ExportStatus"] != "IN_PROGRESS" {
-                break d;
-            }
-            tokio::time::sleep(POLL).await;
-        };
-        progress.finish();
+        let description = Conn::Offline(&state).export(&body, args.output).await?;
         Ok::<_, CliError>(report(&args, &description))
     }
     .await;
     drop(state);
     server.shutdown().await;
     result
+}
+
+/// `ferry export --endpoint-url`.
+async fn run_online(url: &str, args: &ExportArgs) -> Result<u8, CliError> {
+    let api = Api::new(url)?;
+    let table = api
+        .call(
+            "DynamoDB_20120810.DescribeTable",
+            &json!({ "TableName": args.table }),
+        )
+        .await?;
+    let table_arn = table["Table"]["TableArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (remote, local) = match parse_s3_url(&args.dest) {
+        Some((bucket, prefix)) => {
+            let client = api.s3();
+            (
+                Location {
+                    client,
+                    bucket,
+                    prefix,
+                },
+                None,
+            )
+        }
+        None => {
+            api.ensure_bucket(UPLOAD_BUCKET).await?;
+            let remote = Location {
+                client: api.s3(),
+                bucket: UPLOAD_BUCKET.to_owned(),
+                prefix: uuid::Uuid::new_v4().to_string(),
+            };
+            (remote, Some(locate_dest(&args.dest)?))
+        }
+    };
+    let body = request(args, &table_arn, &remote.bucket, &remote.prefix)?;
+    let description = Conn::Online(&api).export(&body, args.output).await?;
+    if let Some(local) = local
+        && description["ExportStatus"] == "COMPLETED"
+    {
+        download(&remote, &local).await?;
+    }
+    Ok(report(args, &description))
+}
+
+/// Copy every object under `remote.prefix` into the local folder, keys
+/// relative to the prefix.
+async fn download(remote: &Location, local: &Location) -> Result<(), CliError> {
+    let prefix = format!("{}/", remote.prefix);
+    let listed = remote
+        .client
+        .list_all(&remote.bucket, &prefix, usize::MAX - 1)
+        .await
+        .map_err(|e| CliError::failed(format!("listing the export: {}", e.s3_message())))?;
+    for o in listed {
+        let key = o.key.strip_prefix(&prefix).unwrap_or(&o.key);
+        copy_object(remote, &o.key, local, key).await?;
+    }
+    Ok(())
 }
 
 fn report(args: &ExportArgs, d: &Value) -> u8 {

@@ -157,3 +157,54 @@ async fn export_then_import_round_trip_and_md5_refusal() {
     assert!(tables.table_names().is_empty());
     served.stop().await;
 }
+
+/// Online: the server exports to its own S3 and the folder is downloaded
+/// into DEST in the same layout; importing it gives the same items.
+#[tokio::test(flavor = "multi_thread")]
+async fn online_export_downloads_the_aws_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let original = seed(&data).await;
+    let served = Served::open(&data).await;
+    let dest = dir.path().join("out");
+    let url = served.url();
+    let args = [
+        "export",
+        "Src",
+        path(&dest),
+        "--endpoint-url",
+        &url,
+        "--json",
+    ];
+    let out = ferry(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d = json(&out);
+    assert_eq!(d["ExportStatus"], "COMPLETED");
+    assert_eq!(d["ItemCount"], 50);
+    assert_eq!(d["S3Bucket"], "ferry-cli-uploads");
+    let export = export_dir(&dest);
+    // A table that does not exist: DynamoDB's error, exit 2.
+    let out = ferry(&["export", "Nope", path(&dest), "--endpoint-url", &url]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: ResourceNotFoundException: Requested resource not found: Table: Nope not found\n"
+    );
+    served.stop().await;
+
+    let data2 = dir.path().join("data2");
+    let args = [
+        "--data-dir",
+        path(&data2),
+        "--table-name",
+        "Copy",
+        "--key",
+        "pk:S",
+        "-q",
+    ];
+    let out = ferry(&[&["import", path(&export)][..], &args].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let served = Served::open(&data2).await;
+    assert_eq!(served.scan("Copy").await, original);
+    served.stop().await;
+}
