@@ -37,9 +37,9 @@ pub struct Progress {
 
 fn bar_style(with_total: bool) -> ProgressStyle {
     let template = if with_total {
-        "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}, ETA {eta} | {msg}"
+        "{spinner} {elapsed_precise} [{bar:25}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
     } else {
-        "{spinner} {elapsed_precise} {bytes} {bytes_per_sec} | {msg}"
+        "{spinner} {elapsed_precise} {bytes} {bytes_per_sec} {msg}"
     };
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -82,7 +82,7 @@ impl Progress {
     fn message(&self, s: Snapshot) -> String {
         let elapsed = self.started.elapsed();
         format!(
-            "{} {} items ({}/s), {} errors",
+            "| {} {} items ({}/s), {} errors",
             self.verb,
             s.items,
             rate(s.items, elapsed),
@@ -102,7 +102,7 @@ impl Progress {
                 if last.elapsed() >= LINE_EVERY {
                     *last = Instant::now();
                     eprintln!(
-                        "{:.1}s: {message}, {} bytes",
+                        "{:.1}s {message}, {} bytes",
                         self.started.elapsed().as_secs_f64(),
                         s.bytes
                     );
