@@ -189,6 +189,9 @@ impl Parser {
             return Err(self.malformed(LEFTOVER));
         }
         let value = self.expr()?;
+        if self.is_kw("RETURNING") {
+            return Err(PartiqlError::at("RETURNING is not supported in INSERT", self.at()));
+        }
         Ok(Insert {
             table: source.table,
             value,

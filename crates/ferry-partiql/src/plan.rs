@@ -18,7 +18,7 @@ use ferry_model::{AttributeValue, Item, KeySchema};
 use crate::ast::{CmpOp, Expr, Path, Returning, Seg, Statement};
 use crate::error::PartiqlError;
 use crate::translate::{Projected, condition, update};
-use crate::values::{is_value, value};
+use crate::values::{is_value, item, value};
 
 const NO_FULL_KEY: &str = "Where clause does not contain a mandatory equality on all key attributes";
 
@@ -96,15 +96,11 @@ pub fn plan(
         }
         Statement::Insert(s) => {
             let Expr::Map(entries) = &s.value else {
-                return Err(PartiqlError::new(format!(
-                    "{}Expected a tuple in VALUE",
-                    crate::error::MALFORMED
-                )));
+                return Err(PartiqlError::new(
+                    "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.",
+                ));
             };
-            let mut item = Item::new();
-            for (k, v) in entries {
-                item.insert(k.clone(), value(v, params, "root")?);
-            }
+            let item = item(entries, params)?;
             Plan::Insert(InsertPlan {
                 table: s.table.clone(),
                 item,
@@ -249,7 +245,12 @@ fn full_key<'e>(
     let mut rest = Vec::new();
     for c in conds {
         match attr_cmp(c) {
-            Some((name, CmpOp::Eq, v)) if names.contains(&name) && !key.contains_key(name) => {
+            Some((name, CmpOp::Eq, v)) if names.contains(&name) => {
+                if key.contains_key(name) {
+                    return Err(PartiqlError::new(format!(
+                        "Multiple conditions on same key {name}. Only single item Update/Insert/Delete are supported"
+                    )));
+                }
                 key.insert(name.to_string(), value(v, params, "root")?);
             }
             _ => rest.push(c),

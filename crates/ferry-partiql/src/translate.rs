@@ -156,7 +156,7 @@ impl Gen {
                     self.args(args, params)?;
                     self.push(")");
                 }
-                other => return Err(PartiqlError::new(format!("Unsupported function: {other}"))),
+                other => return Err(PartiqlError::new(format!("Unrecognized function: {other}"))),
             },
             _ => return Err(unsupported("this expression is not a condition")),
         }
@@ -212,12 +212,20 @@ pub fn update(actions: &[Action], params: &[AttributeValue]) -> Result<Update, P
         match action {
             Action::Remove(p) => removes.push((p, None)),
             Action::Set(p, Expr::Call(f, args)) if f == "set_add" || f == "set_delete" => {
-                let [Expr::Path(target), v] = args.as_slice() else {
-                    return Err(unsupported(&format!("{f} takes a path and a set")));
+                let op = if f == "set_add" { "ADD" } else { "DELETE" };
+                let [target, v] = args.as_slice() else {
+                    return Err(PartiqlError::new(format!(
+                        "SET_{op} must have exactly two arguments"
+                    )));
                 };
-                if target != p {
-                    return Err(unsupported(&format!(
-                        "{f} must name the attribute it sets"
+                if !matches!(target, Expr::Path(t) if t == p) {
+                    return Err(PartiqlError::new(format!(
+                        "The first argument to SET_{op} must equal the assignment value"
+                    )));
+                }
+                if !matches!(v, Expr::Bag(_) | Expr::Param(_)) {
+                    return Err(PartiqlError::new(format!(
+                        "The second argument to SET_{op} must be a value with type SET"
                     )));
                 }
                 let list = if f == "set_add" { &mut adds } else { &mut deletes };
@@ -282,7 +290,7 @@ fn set_value(g: &mut Gen, e: &Expr, params: &[AttributeValue]) -> Result<(), Par
             set_value(g, b, params)?;
             g.push(")");
         }
-        Expr::Call(f, _) => return Err(PartiqlError::new(format!("Unsupported function: {f}"))),
+        Expr::Call(f, _) => return Err(PartiqlError::new(format!("Unrecognized function: {f}"))),
         v => g.value(value(v, params, "root")?),
     }
     Ok(())

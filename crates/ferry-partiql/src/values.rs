@@ -10,6 +10,9 @@ use crate::error::PartiqlError;
 /// DynamoDB's message when a statement has more `?` than `Parameters`.
 pub const PARAMETER_COUNT: &str = "Number of parameters in request and statement don't match.";
 
+const BAG_TYPES: &str =
+    "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags";
+
 /// Whether `e` is a value (a literal or parameter, nested ones included).
 pub fn is_value(e: &Expr) -> bool {
     match e {
@@ -40,11 +43,7 @@ pub fn value(e: &Expr, params: &[AttributeValue], at: &str) -> Result<AttributeV
                 .collect::<Result<_, _>>()?,
         ),
         Expr::Map(entries) => {
-            let mut m = Item::new();
-            for (k, v) in entries {
-                m.insert(k.clone(), value(v, params, &format!("{at}.{k}"))?);
-            }
-            AttributeValue::M(m)
+            AttributeValue::M(tuple(entries, params, at, |k| format!("{at}.{k}"))?)
         }
         Expr::Bag(items) => bag(items, at)?,
         other => {
@@ -53,6 +52,31 @@ pub fn value(e: &Expr, params: &[AttributeValue], at: &str) -> Result<AttributeV
             )));
         }
     })
+}
+
+/// The item INSERT's `VALUE {…}` builds: each attribute's value is its own
+/// `root` in messages (DynamoDB: `{'m': {'x': 1e126}}` is "… under root.x").
+pub fn item(entries: &[(String, Expr)], params: &[AttributeValue]) -> Result<Item, PartiqlError> {
+    tuple(entries, params, "root", |_| "root".to_string())
+}
+
+/// The map a `{…}` literal builds; `child` names each value's place.
+fn tuple(
+    entries: &[(String, Expr)],
+    params: &[AttributeValue],
+    at: &str,
+    child: impl Fn(&str) -> String,
+) -> Result<Item, PartiqlError> {
+    let mut m = Item::new();
+    for (k, v) in entries {
+        let v = value(v, params, &child(k))?;
+        if m.insert(k.clone(), v).is_some() {
+            return Err(PartiqlError::new(format!(
+                "Duplicate keys in tuple. Key: {k} under {at}"
+            )));
+        }
+    }
+    Ok(m)
 }
 
 fn number(text: &str, at: &str) -> Result<Number, PartiqlError> {
@@ -74,7 +98,7 @@ fn bag(items: &[Expr], at: &str) -> Result<AttributeValue, PartiqlError> {
         match item {
             Expr::Str(s) => strings.push(s.clone()),
             Expr::Num(n) => numbers.push(number(n, at)?),
-            _ => return Err(PartiqlError::new("Unsupported data type in Bag")),
+            _ => return Err(PartiqlError::new(BAG_TYPES)),
         }
     }
     let dup = |n: usize, unique: usize| {
@@ -93,9 +117,7 @@ fn bag(items: &[Expr], at: &str) -> Result<AttributeValue, PartiqlError> {
             dup(numbers.len(), unique.len())?;
             Ok(AttributeValue::NS(numbers))
         }
-        _ => Err(PartiqlError::new(
-            "DynamoDB only supports either numbers or strings in bags",
-        )),
+        _ => Err(PartiqlError::new(BAG_TYPES)),
     }
 }
 
@@ -133,9 +155,9 @@ mod tests {
         );
         assert_eq!(
             b(vec![Expr::Str("a".into()), Expr::Num("1".into())]),
-            Err("DynamoDB only supports either numbers or strings in bags".into())
+            Err(BAG_TYPES.into())
         );
-        assert_eq!(b(vec![Expr::Param(0)]), Err("Unsupported data type in Bag".into()));
+        assert_eq!(b(vec![Expr::Param(0)]), Err(BAG_TYPES.into()));
         assert_eq!(
             b(vec![Expr::Num("1".into()), Expr::Num("2".into())]),
             Ok(AttributeValue::NS(vec![
