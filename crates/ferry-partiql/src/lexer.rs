@@ -62,7 +62,11 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, PartiqlError> {
         let at = i;
         if c == b'\'' || c == b'"' {
             let (s, next) = quoted(text, i, c as char).ok_or_else(|| bare(at))?;
-            let tok = if c == b'\'' { Tok::Str(s) } else { Tok::Quoted(s) };
+            let tok = if c == b'\'' {
+                Tok::Str(s)
+            } else {
+                Tok::Quoted(s)
+            };
             out.push(Token { tok, at });
             i = next;
             continue;

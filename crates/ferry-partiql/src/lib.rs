@@ -38,12 +38,18 @@ fn show_value(v: &AttributeValue) -> String {
         AttributeValue::N(n) => format!("N:{n}"),
         AttributeValue::B(b) => format!("B:{b:?}"),
         AttributeValue::SS(v) => format!("SS:{v:?}"),
-        AttributeValue::NS(v) => format!("NS:[{}]", join(v.iter().map(|n| n.to_string()).collect())),
+        AttributeValue::NS(v) => {
+            format!("NS:[{}]", join(v.iter().map(|n| n.to_string()).collect()))
+        }
         AttributeValue::BS(v) => format!("BS:{v:?}"),
         AttributeValue::L(l) => format!("L:[{}]", join(l.iter().map(show_value).collect())),
         AttributeValue::M(m) => format!(
             "M:{{{}}}",
-            join(m.iter().map(|(k, v)| format!("{k:?}:{}", show_value(v))).collect())
+            join(
+                m.iter()
+                    .map(|(k, v)| format!("{k:?}:{}", show_value(v)))
+                    .collect()
+            )
         ),
         AttributeValue::Bool(b) => format!("BOOL:{b}"),
         AttributeValue::Null => "NULL".to_string(),

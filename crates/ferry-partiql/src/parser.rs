@@ -18,11 +18,53 @@ const ON_INDEX: &str = "This operation is not supported on an index";
 
 /// Words that cannot name an attribute or table unquoted.
 const RESERVED: &[&str] = &[
-    "ALL", "AND", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "CREATE", "DELETE", "DESC",
-    "DISTINCT", "DROP", "ELSE", "END", "EXISTS", "FALSE", "FROM", "GROUP", "HAVING", "IN",
-    "INSERT", "INTO", "IS", "JOIN", "LIKE", "LIMIT", "MISSING", "NOT", "NULL", "OFFSET", "ON",
-    "OR", "ORDER", "PAD", "REMOVE", "RETURNING", "SELECT", "SET", "THEN", "TRUE", "UNION",
-    "UPDATE", "VALUE", "VALUES", "WHEN", "WHERE",
+    "ALL",
+    "AND",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CAST",
+    "CREATE",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "END",
+    "EXISTS",
+    "FALSE",
+    "FROM",
+    "GROUP",
+    "HAVING",
+    "IN",
+    "INSERT",
+    "INTO",
+    "IS",
+    "JOIN",
+    "LIKE",
+    "LIMIT",
+    "MISSING",
+    "NOT",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "PAD",
+    "REMOVE",
+    "RETURNING",
+    "SELECT",
+    "SET",
+    "THEN",
+    "TRUE",
+    "UNION",
+    "UPDATE",
+    "VALUE",
+    "VALUES",
+    "WHEN",
+    "WHERE",
 ];
 
 /// Reserved words that are operators (a term cannot start with them).
@@ -190,7 +232,10 @@ impl Parser {
         }
         let value = self.expr()?;
         if self.is_kw("RETURNING") {
-            return Err(PartiqlError::at("RETURNING is not supported in INSERT", self.at()));
+            return Err(PartiqlError::at(
+                "RETURNING is not supported in INSERT",
+                self.at(),
+            ));
         }
         Ok(Insert {
             table: source.table,
@@ -562,7 +607,9 @@ impl Parser {
             } else if self.eat_punct("[") {
                 match self.bump() {
                     Tok::Num(n) => {
-                        let i = n.parse::<usize>().map_err(|_| self.malformed("Unexpected term"))?;
+                        let i = n
+                            .parse::<usize>()
+                            .map_err(|_| self.malformed("Unexpected term"))?;
                         segs.push(Seg::Index(i));
                     }
                     Tok::Str(s) => segs.push(Seg::Attr(s)),

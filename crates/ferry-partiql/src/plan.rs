@@ -20,7 +20,8 @@ use crate::error::PartiqlError;
 use crate::translate::{Projected, condition, update};
 use crate::values::{is_value, item, value};
 
-const NO_FULL_KEY: &str = "Where clause does not contain a mandatory equality on all key attributes";
+const NO_FULL_KEY: &str =
+    "Where clause does not contain a mandatory equality on all key attributes";
 
 /// What to run.
 #[derive(Debug)]
@@ -111,7 +112,12 @@ pub fn plan(
             Plan::Update(UpdatePlan {
                 table: s.table.clone(),
                 key,
-                condition: condition(&rest, Some(&schema.hash.name), params, "ConditionExpression")?,
+                condition: condition(
+                    &rest,
+                    Some(&schema.hash.name),
+                    params,
+                    "ConditionExpression",
+                )?,
                 update: update(&s.actions, params)?,
                 returning: s.returning,
             })
@@ -163,7 +169,9 @@ fn attr_cmp<'e>(e: &'e Expr) -> Option<(&'e str, CmpOp, &'e Expr)> {
         CmpOp::Ge => CmpOp::Le,
         other => *other,
     };
-    top(b).filter(|_| is_value(a)).map(|name| (name, flipped, a.as_ref()))
+    top(b)
+        .filter(|_| is_value(a))
+        .map(|name| (name, flipped, a.as_ref()))
 }
 
 fn is_top(e: &Expr, name: &str) -> bool {
@@ -195,7 +203,9 @@ fn query_key(
         let ok = |v: &AttributeValue| typed(v, range.ty);
         for c in conds {
             let found = match c {
-                Expr::Between(a, lo, hi) if is_top(a, &range.name) && is_value(lo) && is_value(hi) => {
+                Expr::Between(a, lo, hi)
+                    if is_top(a, &range.name) && is_value(lo) && is_value(hi) =>
+                {
                     let (lo, hi) = (value(lo, params, "root")?, value(hi, params, "root")?);
                     (ok(&lo) && ok(&hi)).then_some(SortKeyCondition::Between(lo, hi))
                 }

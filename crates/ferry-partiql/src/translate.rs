@@ -110,7 +110,11 @@ impl Gen {
                 self.push("))");
             }
             Expr::And(a, b) | Expr::Or(a, b) => {
-                let op = if matches!(e, Expr::And(..)) { " AND " } else { " OR " };
+                let op = if matches!(e, Expr::And(..)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 self.push("(");
                 self.cond(a, params)?;
                 self.push(op);
@@ -149,7 +153,10 @@ impl Gen {
                 self.push(if *negated { ")))" } else { "))" });
             }
             Expr::Call(f, args) => match f.as_str() {
-                "begins_with" | "contains" | "attribute_type" | "attribute_exists"
+                "begins_with"
+                | "contains"
+                | "attribute_type"
+                | "attribute_exists"
                 | "attribute_not_exists" => {
                     self.push(f);
                     self.push("(");
@@ -228,7 +235,11 @@ pub fn update(actions: &[Action], params: &[AttributeValue]) -> Result<Update, P
                         "The second argument to SET_{op} must be a value with type SET"
                     )));
                 }
-                let list = if f == "set_add" { &mut adds } else { &mut deletes };
+                let list = if f == "set_add" {
+                    &mut adds
+                } else {
+                    &mut deletes
+                };
                 list.push((p, Some(v)));
             }
             Action::Set(p, v) => sets.push((p, Some(v))),
@@ -276,7 +287,11 @@ fn set_value(g: &mut Gen, e: &Expr, params: &[AttributeValue]) -> Result<(), Par
         Expr::Path(p) => g.path(p),
         Expr::Add(a, b) | Expr::Sub(a, b) => {
             set_value(g, a, params)?;
-            g.push(if matches!(e, Expr::Add(..)) { " + " } else { " - " });
+            g.push(if matches!(e, Expr::Add(..)) {
+                " + "
+            } else {
+                " - "
+            });
             set_value(g, b, params)?;
         }
         Expr::Call(f, args) if f == "list_append" || f == "if_not_exists" => {

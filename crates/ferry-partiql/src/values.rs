@@ -25,7 +25,11 @@ pub fn is_value(e: &Expr) -> bool {
 
 /// The value of a literal or parameter. `at` names where it sits for number
 /// messages: `root`, `root.x`, `root[1]` (DynamoDB's "… under root.x").
-pub fn value(e: &Expr, params: &[AttributeValue], at: &str) -> Result<AttributeValue, PartiqlError> {
+pub fn value(
+    e: &Expr,
+    params: &[AttributeValue],
+    at: &str,
+) -> Result<AttributeValue, PartiqlError> {
     Ok(match e {
         Expr::Num(n) => AttributeValue::N(number(n, at)?),
         Expr::Str(s) => AttributeValue::S(s.clone()),

@@ -151,7 +151,11 @@ fn goldens() {
         .filter(|p| p.extension().is_some_and(|e| e == "partiql"))
         .collect();
     inputs.sort();
-    assert!(inputs.len() > 20, "too few golden cases in {}", dir.display());
+    assert!(
+        inputs.len() > 20,
+        "too few golden cases in {}",
+        dir.display()
+    );
     let failures: Vec<String> = inputs
         .iter()
         .filter_map(|input| check(input, &input.with_extension("expected")))

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     TransactionConflictException,
     TransactionCanceledException,
     IdempotentParameterMismatchException,
+    /// PartiQL INSERT of a key that exists.
+    DuplicateItemException,
     ImportNotFoundException,
     ImportConflictException,
     ExportNotFoundException,
@@ -93,6 +95,7 @@ impl ErrorCode {
             ErrorCode::IdempotentParameterMismatchException => {
                 "IdempotentParameterMismatchException"
             }
+            ErrorCode::DuplicateItemException => "DuplicateItemException",
             ErrorCode::ImportNotFoundException => "ImportNotFoundException",
             ErrorCode::ImportConflictException => "ImportConflictException",
             ErrorCode::ExportNotFoundException => "ExportNotFoundException",
@@ -135,6 +138,7 @@ impl ErrorCode {
             | ErrorCode::TransactionConflictException
             | ErrorCode::TransactionCanceledException
             | ErrorCode::IdempotentParameterMismatchException
+            | ErrorCode::DuplicateItemException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
             | ErrorCode::ExportNotFoundException
@@ -177,6 +181,7 @@ impl ErrorCode {
             | ErrorCode::TransactionConflictException
             | ErrorCode::TransactionCanceledException
             | ErrorCode::IdempotentParameterMismatchException
+            | ErrorCode::DuplicateItemException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
             | ErrorCode::ExportNotFoundException
@@ -325,6 +330,13 @@ impl From<StorageError> for ApiError {
                 ApiError::internal("Internal server error")
             }
         }
+    }
+}
+
+/// A refused PartiQL statement: DynamoDB's ValidationException text.
+impl From<ferry_partiql::PartiqlError> for ApiError {
+    fn from(e: ferry_partiql::PartiqlError) -> ApiError {
+        ApiError::validation(e.message)
     }
 }
 

@@ -395,45 +395,25 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
                 .map(|u| u.nested_top_level_names())
                 .chain(condition.iter().map(|c| c.nested_top_level_names())),
         )?;
-        for k in std::iter::once(&def.key.hash).chain(def.key.range.iter()) {
-            if targets.contains(&k.name) {
-                return Err(ApiError::validation(format!(
-                    "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
-                    k.name
-                )));
-            }
-        }
+        check_key_targets(&def, &targets)?;
         let mut new_item: Option<Item> = None;
         let (old, _) = table
             .write(&key, |old| {
-                check_condition(condition.as_ref(), old, old_on_failure)?;
-                let mut item = old.cloned().unwrap_or_else(|| key.to_item(&def.key));
-                match &update {
-                    // Removing from a missing item creates nothing.
-                    Some(u) if old.is_none() && u.only_removes() => return Ok(Write::Nothing),
-                    Some(u) => u.apply(&mut item)?,
-                    None if old.is_some() => return Ok(Write::Nothing),
-                    None => {}
-                }
-                keys::check_updated_item(&def, &item)?;
-                new_item = Some(item.clone());
-                Ok(Write::Put(item))
+                let (write, new) = update_step(
+                    &def,
+                    &key,
+                    old,
+                    update.as_ref(),
+                    condition.as_ref(),
+                    old_on_failure,
+                )?;
+                new_item = new;
+                Ok(write)
             })
             .map_err(write_error)?;
         let new_item = new_item.or_else(|| old.clone());
         let usage = write_usage(&def, old.as_ref(), new_item.as_ref());
-        // UPDATED_*: only the updated paths, nested structure kept.
-        let updated = |item: Option<&Item>| {
-            let (item, u) = (item?, update.as_ref()?);
-            Some(u.project_updated(item)).filter(|i| !i.is_empty())
-        };
-        let attributes = match return_values.as_str() {
-            "ALL_OLD" => old,
-            "ALL_NEW" => new_item,
-            "UPDATED_OLD" => updated(old.as_ref()),
-            "UPDATED_NEW" => updated(new_item.as_ref()),
-            _ => None,
-        };
+        let attributes = update_return_values(&return_values, update.as_ref(), old, new_item);
         Ok(WriteItemOutput {
             attributes,
             consumed_capacity: capacity.report(&table_name, &usage),
@@ -441,4 +421,64 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
         })
     })
     .await
+}
+
+/// UpdateItem refuses updates of key attributes with DynamoDB's message.
+pub fn check_key_targets(def: &TableDef, targets: &[String]) -> Result<(), ApiError> {
+    for k in std::iter::once(&def.key.hash).chain(def.key.range.iter()) {
+        if targets.contains(&k.name) {
+            return Err(ApiError::validation(format!(
+                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+                k.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The read-modify-write step of UpdateItem and PartiQL's UPDATE: check
+/// the condition against the current item, apply the update (a missing item
+/// starts as its key), check the result. Returns the write and the new item
+/// (`None` when nothing is written).
+pub fn update_step(
+    def: &TableDef,
+    key: &PrimaryKey,
+    old: Option<&Item>,
+    update: Option<&Update>,
+    condition: Option<&Condition>,
+    old_on_failure: bool,
+) -> Result<(Write, Option<Item>), ApiError> {
+    check_condition(condition, old, old_on_failure)?;
+    let mut item = old.cloned().unwrap_or_else(|| key.to_item(&def.key));
+    match update {
+        // Removing from a missing item creates nothing.
+        Some(u) if old.is_none() && u.only_removes() => return Ok((Write::Nothing, None)),
+        Some(u) => u.apply(&mut item)?,
+        None if old.is_some() => return Ok((Write::Nothing, None)),
+        None => {}
+    }
+    keys::check_updated_item(def, &item)?;
+    Ok((Write::Put(item.clone()), Some(item)))
+}
+
+/// What an update returns for `ReturnValues` (`ALL_OLD`, `ALL_NEW`,
+/// `UPDATED_OLD`, `UPDATED_NEW`; anything else: nothing). `UPDATED_*` keep
+/// only the updated paths, nested structure kept.
+pub fn update_return_values(
+    return_values: &str,
+    update: Option<&Update>,
+    old: Option<Item>,
+    new: Option<Item>,
+) -> Option<Item> {
+    let updated = |item: Option<&Item>| {
+        let (item, u) = (item?, update?);
+        Some(u.project_updated(item)).filter(|i| !i.is_empty())
+    };
+    match return_values {
+        "ALL_OLD" => old,
+        "ALL_NEW" => new,
+        "UPDATED_OLD" => updated(old.as_ref()),
+        "UPDATED_NEW" => updated(new.as_ref()),
+        _ => None,
+    }
 }

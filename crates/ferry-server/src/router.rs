@@ -34,6 +34,8 @@ pub enum Operation {
     UpdateTimeToLive,
     DescribeEndpoints,
     DescribeLimits,
+    ExecuteStatement,
+    BatchExecuteStatement,
 }
 
 impl Operation {
@@ -68,6 +70,8 @@ impl Operation {
             "UpdateTimeToLive" => Operation::UpdateTimeToLive,
             "DescribeEndpoints" => Operation::DescribeEndpoints,
             "DescribeLimits" => Operation::DescribeLimits,
+            "ExecuteStatement" => Operation::ExecuteStatement,
+            "BatchExecuteStatement" => Operation::BatchExecuteStatement,
             _ => return None,
         })
     }

@@ -15,6 +15,7 @@ mod legacy_fixes;
 mod legacy_items;
 mod legacy_query;
 mod logs;
+mod partiql;
 mod pitr;
 mod query_scan;
 mod s3;
