@@ -3,7 +3,9 @@
 //! (`Logs_20140328.*`) and, for every other request, S3 (through `ferry-s3`).
 //!
 //! Entry points: [`Config`] and [`start`] (used by the `ferry serve` binary
-//! and by the SDK tests). A request goes `http.rs` (accept, frame) →
+//! and by the SDK tests). A request goes `conn.rs` (accept, connection cap,
+//! timeouts) → `http.rs` (CORS and health from `web.rs`, body intake with its
+//! limits in `intake.rs`, signature via `auth.rs`, framing) →
 //! `router.rs` (which operation) → `dispatch.rs` (the one `match`) → the
 //! family's file (`tables.rs`, `items.rs`, `query.rs`, `scan.rs`,
 //! `batch.rs`, `tags.rs`, `ttl.rs`, `account.rs`, …) → `ferry-storage`, with
@@ -17,12 +19,14 @@ pub mod backups;
 mod batch;
 mod batch_checks;
 mod capacity;
+mod conn;
 mod describe;
 mod dispatch;
 pub mod errors;
 pub mod exports;
 mod http;
 pub mod imports;
+mod intake;
 mod items;
 mod jobs;
 mod keys;
@@ -38,13 +42,16 @@ mod scan;
 pub mod state;
 mod tables;
 mod tags;
+mod transact;
 mod ttl;
 pub mod validation;
+mod web;
 pub mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use ferry_storage::{Engine, EngineConfig};
@@ -72,6 +79,20 @@ pub struct Config {
     pub external_s3: Option<ferry_objects::ExternalS3Config>,
     /// With `external_s3`: only these buckets go external (empty = all).
     pub external_buckets: Vec<String>,
+    /// A request head (line and headers) must arrive within this; an idle
+    /// HTTP/1 keep-alive connection is closed after it too.
+    pub header_read_timeout: Duration,
+    /// A connection with nothing in service and no byte moved for this long
+    /// is closed.
+    pub idle_timeout: Duration,
+    /// A JSON request body must arrive whole within this; a streamed S3 body
+    /// may not pause longer than this.
+    pub body_read_timeout: Duration,
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Bytes of JSON request bodies held in memory at once (requests wait
+    /// for their share).
+    pub body_memory_limit: usize,
 }
 
 impl Default for Config {
@@ -86,6 +107,11 @@ impl Default for Config {
             test_clock: false,
             external_s3: None,
             external_buckets: Vec::new(),
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+            body_memory_limit: 256 * 1024 * 1024,
         }
     }
 }
@@ -98,6 +124,8 @@ pub struct ServerHandle {
     /// The time-to-live sweeper (`ttl.rs`).
     sweeper: tokio::task::JoinHandle<()>,
     state: Arc<AppState>,
+    /// Set when the table engine stops accepting writes for good.
+    storage_failure: watch::Receiver<Option<Arc<str>>>,
 }
 
 impl ServerHandle {
@@ -120,6 +148,19 @@ impl ServerHandle {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "flush at shutdown failed"),
             Err(e) => tracing::error!(error = %e, "flush at shutdown panicked"),
+        }
+    }
+
+    /// Resolves, with the reason, once the table engine refuses every write
+    /// until it is reopened (a failed journal write, a crashed background
+    /// flush). The binary then exits so that a supervisor restarts it.
+    pub async fn storage_failed(&self) -> Arc<str> {
+        let mut rx = self.storage_failure.clone();
+        match rx.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            // The sender is dropped after it sent the reason (seen above)
+            // or with the engine, which this handle keeps.
+            Err(_) => std::future::pending().await,
         }
     }
 
@@ -152,6 +193,10 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         .await
         .context("opening the table engine")?
         .context("opening the table engine")?;
+    let (failure_tx, storage_failure) = watch::channel(None);
+    engine.on_failure(move |reason| {
+        let _ = failure_tx.send(Some(Arc::from(reason)));
+    });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -171,11 +216,12 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         jobs: job_runner,
         credentials,
         s3,
+        tokens: Default::default(),
         _scratch: scratch,
     });
     let (stop, stop_rx) = watch::channel(false);
     let sweeper = tokio::spawn(ttl::run_sweeper(state.engine.clone(), stop_rx.clone()));
-    let task = tokio::spawn(http::serve(listener, state.clone(), stop_rx));
+    let task = tokio::spawn(conn::serve(listener, state.clone(), stop_rx));
     tracing::info!(%local_addr, "ferry listening");
     Ok(ServerHandle {
         local_addr,
@@ -183,5 +229,6 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         task,
         sweeper,
         state,
+        storage_failure,
     })
 }

@@ -21,7 +21,7 @@ use ferry_storage::{QuerySpec, ScanSpec, Table, Write};
 use crate::capacity::{CAPACITY_VALUES, CapacityMode, Usage, write_usage};
 use crate::errors::{ApiError, ErrorCode};
 use crate::items::{
-    check_condition, check_key_targets, update_return_values, update_step, write_error,
+    check_condition, check_update_targets, update_return_values, updated_item, write_error,
 };
 use crate::keys::{check_key_paths, check_start_key, find_index, key_param, page_key_names};
 use crate::paging::{PagePlan, SelectMode, fill_page};
@@ -491,7 +491,7 @@ fn update(
 ) -> Result<Outcome, ApiError> {
     check_key_attributes(def, &p.key)?;
     let key = key_param(def, &p.key)?;
-    check_key_targets(def, &p.update.top_level_targets())?;
+    check_update_targets(def, &p.update.top_level_targets())?;
     let nested: Vec<String> = p
         .update
         .nested_top_level_names()
@@ -502,16 +502,12 @@ fn update(
     let mut new_item = None;
     let (old, _) = table
         .write(&key, |old| {
-            let (write, new) = update_step(
-                def,
-                &key,
-                old,
-                Some(&p.update),
-                p.condition.as_ref(),
-                opts.old_on_failure,
-            )?;
-            new_item = new;
-            Ok(write)
+            check_condition(p.condition.as_ref(), old, opts.old_on_failure)?;
+            let Some(item) = updated_item(def, &key, Some(&p.update), old)? else {
+                return Ok(Write::Nothing);
+            };
+            new_item = Some(item.clone());
+            Ok(Write::Put(item))
         })
         .map_err(write_error)?;
     let new_item = new_item.or_else(|| old.clone());

@@ -1,12 +1,14 @@
-//! `Engine`: opens the fjall database, loads the catalog, creates and
-//! deletes tables, and runs the background work (history pruning, purging
-//! the data of deleted tables).
+//! `Engine`: opens the fjall database (completing a directory whose creation
+//! never finished, `fresh.rs`), loads the catalog, creates and deletes
+//! tables, and runs the background work (history pruning, purging the data
+//! of deleted tables, and a watchdog that notices when the database stops
+//! accepting writes).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ferry_model::TableDef;
 use fjall::{Database, Readable};
@@ -27,6 +29,9 @@ use crate::{EngineConfig, StorageError};
 /// How often the background pruner passes over the tables with history.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 
+/// How often the watchdog checks that the database still accepts writes.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
+
 /// The engine: a catalog of tables plus a small durable metadata store.
 pub struct Engine {
     store: Arc<Store>,
@@ -34,8 +39,8 @@ pub struct Engine {
     meta: MetaStore,
     next_tid: Mutex<u32>,
     purges: Mutex<Vec<JoinHandle<()>>>,
-    /// Dropping it stops the pruner thread.
-    _pruner_stop: mpsc::Sender<()>,
+    /// Dropping it stops the background thread (pruner and watchdog).
+    _background_stop: mpsc::Sender<()>,
 }
 
 fn io_err(e: std::io::Error) -> StorageError {
@@ -49,6 +54,7 @@ impl Engine {
         let (path, temporary) = match &config.path {
             Some(p) => {
                 std::fs::create_dir_all(p).map_err(io_err)?;
+                crate::fresh::complete_unfinished_creation(p).map_err(io_err)?;
                 (p.clone(), false)
             }
             None => {
@@ -107,15 +113,15 @@ impl Engine {
             tables: RwLock::new(tables),
             next_tid: Mutex::new(next_tid),
             purges: Mutex::new(Vec::new()),
-            _pruner_stop: stop_tx,
+            _background_stop: stop_tx,
         });
         for tid in pending {
             engine.spawn_purge(tid);
         }
         let weak = Arc::downgrade(&engine);
         std::thread::Builder::new()
-            .name("ferry-pruner".to_string())
-            .spawn(move || pruner(weak, stop_rx))
+            .name("ferry-background".to_string())
+            .spawn(move || background(weak, stop_rx))
             .map_err(io_err)?;
         Ok(engine)
     }
@@ -247,6 +253,21 @@ impl Engine {
         &self.meta
     }
 
+    /// Why the database refuses every write until it is reopened (a failed
+    /// journal write, a crashed background flush), once it does. fjall
+    /// cannot recover from that in place: see "Faults" in
+    /// `docs/design/storage.md`.
+    pub fn failure(&self) -> Option<Arc<str>> {
+        self.store.failure()
+    }
+
+    /// Runs `hook` once, with the reason, when the database stops accepting
+    /// writes (at once if it already has). A watchdog checks every second, so
+    /// this also fires when no write is attempted.
+    pub fn on_failure(&self, hook: impl FnOnce(&str) + Send + 'static) {
+        self.store.on_failure(Box::new(hook));
+    }
+
     /// Flush everything to disk (called on graceful shutdown).
     pub fn flush(&self) -> Result<(), StorageError> {
         self.store.persist()
@@ -267,15 +288,23 @@ impl Engine {
     }
 }
 
-fn pruner(engine: Weak<Engine>, stop: mpsc::Receiver<()>) {
+/// The background thread: every second the watchdog check, every ten
+/// minutes a prune pass.
+fn background(engine: Weak<Engine>, stop: mpsc::Receiver<()>) {
+    let mut last_prune = Instant::now();
     loop {
-        match stop.recv_timeout(PRUNE_INTERVAL) {
+        match stop.recv_timeout(HEALTH_INTERVAL) {
             Err(RecvTimeoutError::Timeout) => {}
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
         }
         let Some(engine) = engine.upgrade() else {
             return;
         };
+        engine.store.check_health();
+        if last_prune.elapsed() < PRUNE_INTERVAL {
+            continue;
+        }
+        last_prune = Instant::now();
         match engine.prune_history() {
             Ok(n) if n > 0 => tracing::debug!(removed = n, "pruned item history"),
             Ok(_) => {}

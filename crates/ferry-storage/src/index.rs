@@ -11,7 +11,12 @@
 //! the listed attributes (INCLUDE), or the whole item (ALL). Adding an index
 //! takes every stripe lock of the table, publishes the new definition and
 //! backfills from the current items before releasing them, so no write can
-//! slip between the backfill and the maintenance of the index.
+//! slip between the backfill and the maintenance of the index. The new
+//! definition is saved together with the table's repair marker `b<tid>`,
+//! removed once the backfill is complete: if the process dies during the
+//! backfill, the engine rebuilds the table's index entries and statistics
+//! from its items when it opens (`bulk/repair.rs`), so the index it lists
+//! is never missing entries.
 
 use std::sync::Arc;
 
@@ -19,7 +24,7 @@ use ferry_model::{IndexDef, Item, KeySchema, ProjectionType};
 use fjall::{Readable, Slice};
 
 use crate::StorageError;
-use crate::catalog::{IndexEntry, STATS_PREFIX, table_key, tid_key};
+use crate::catalog::{BULK_PREFIX, IndexEntry, STATS_PREFIX, table_key, tid_key};
 use crate::codec::encode_index_value;
 use crate::keys::{index_entry_key, index_head, index_key_of};
 use crate::read::Versions;
@@ -126,7 +131,15 @@ impl Table {
         let iid = record.next_iid;
         record.next_iid += 1;
         record.indexes.push(IndexEntry { iid, def: index });
-        self.save_record(&record)?;
+        let marker = tid_key(BULK_PREFIX, self.tid);
+        let mut batch = self.store.batch();
+        batch.insert(
+            &self.store.sys,
+            table_key(&record.def.name),
+            record.encode()?,
+        );
+        batch.insert(&self.store.sys, marker.to_vec(), Vec::new());
+        self.store.commit_plain(batch)?;
         let state = Arc::new(TableState::new(record));
         *self.state.write() = state.clone();
 
@@ -154,7 +167,9 @@ impl Table {
             }
         }
         self.commit_ops(&state, ops)?;
-        Ok(())
+        let mut batch = self.store.batch();
+        batch.remove(&self.store.sys, marker.to_vec());
+        self.store.commit_plain(batch)
     }
 
     /// Remove a secondary index and its entries.

@@ -10,9 +10,16 @@
 //! a past time are exact and repeatable. fjall serialises its journal writes
 //! anyway, so the mutex costs no parallelism; the expensive parts of a write
 //! (reading, encoding, index projection) happen before it.
+//!
+//! A failed journal write (a full disk, "too many open files", an I/O error)
+//! or a crashed fjall flush/compaction worker *poisons* the fjall database:
+//! it refuses every later write until it is reopened. The store records the
+//! first such failure ([`Failure`]) and tells whoever registered with
+//! [`Store::on_failure`] (the server exits so that a supervisor restarts it).
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, OnceLock};
 
 use fjall::{Database, Keyspace, OwnedWriteBatch, PersistMode, Snapshot};
 use parking_lot::Mutex;
@@ -23,6 +30,33 @@ use crate::{StorageError, Timestamp};
 
 pub(crate) fn engine_err(e: fjall::Error) -> StorageError {
     StorageError::Engine(Box::new(e))
+}
+
+/// Called once with the reason when the database stops accepting writes.
+pub(crate) type FailureHook = Box<dyn FnOnce(&str) + Send>;
+
+/// The first failure that poisoned the database, and who to tell about it.
+#[derive(Default)]
+pub(crate) struct Failure {
+    reason: OnceLock<Arc<str>>,
+    hooks: Mutex<Vec<FailureHook>>,
+}
+
+impl Failure {
+    /// Records `reason` (only the first one counts) and runs the hooks.
+    fn record(&self, reason: String) {
+        if self.reason.set(Arc::from(reason.as_str())).is_err() {
+            return;
+        }
+        tracing::error!(
+            reason = %reason,
+            "the storage engine refuses every further write until it is reopened"
+        );
+        let hooks = std::mem::take(&mut *self.hooks.lock());
+        for hook in hooks {
+            hook(&reason);
+        }
+    }
 }
 
 pub(crate) struct Store {
@@ -42,6 +76,7 @@ pub(crate) struct Store {
     pub bulk_run_bytes: AtomicUsize,
     commit: Mutex<()>,
     sync: bool,
+    failure: Failure,
 }
 
 impl Store {
@@ -70,6 +105,7 @@ impl Store {
             bulk_run_bytes: AtomicUsize::new(crate::bulk::RUN_BYTES),
             commit: Mutex::new(()),
             sync,
+            failure: Failure::default(),
         })
     }
 
@@ -86,7 +122,7 @@ impl Store {
     /// Commits a batch without a timestamp (catalog and metadata records).
     pub fn commit_plain(&self, batch: OwnedWriteBatch) -> Result<(), StorageError> {
         let _g = self.commit.lock();
-        batch.commit().map_err(engine_err)
+        batch.commit().map_err(|e| self.write_failed(e))
     }
 
     /// Issues a commit timestamp, lets `build` fill a batch with it, commits,
@@ -101,7 +137,7 @@ impl Store {
         let mut batch = self.batch();
         let r = build(ts, &mut batch)?;
         batch.insert(&self.sys, CLOCK_HW_KEY, ts.to_be_bytes().to_vec());
-        batch.commit().map_err(engine_err)?;
+        batch.commit().map_err(|e| self.write_failed(e))?;
         after(r);
         Ok(ts)
     }
@@ -125,6 +161,47 @@ impl Store {
     }
 
     pub fn persist(&self) -> Result<(), StorageError> {
-        self.db.persist(PersistMode::SyncAll).map_err(engine_err)
+        self.db
+            .persist(PersistMode::SyncAll)
+            .map_err(|e| self.write_failed(e))
+    }
+
+    /// A failed batch commit or journal persist: fjall has poisoned the
+    /// database (it does so before returning any such error), so record it.
+    fn write_failed(&self, e: fjall::Error) -> StorageError {
+        self.failure.record(format!("a write failed: {e}"));
+        engine_err(e)
+    }
+
+    /// Checks that the database still accepts writes: flushes the journal's
+    /// buffer (normally empty), which fails once fjall is poisoned, e.g. by
+    /// a background flush that crashed on a full disk. Cheap; the engine's
+    /// watchdog calls it every second.
+    pub fn check_health(&self) {
+        if self.failure.reason.get().is_some() {
+            return;
+        }
+        if let Err(e) = self.db.persist(PersistMode::Buffer) {
+            self.failure
+                .record(format!("the database stopped accepting writes: {e}"));
+        }
+    }
+
+    /// Why the database refuses writes for good, once it does.
+    pub fn failure(&self) -> Option<Arc<str>> {
+        self.failure.reason.get().cloned()
+    }
+
+    /// Runs `hook` once when the database stops accepting writes (at once if
+    /// it already has).
+    pub fn on_failure(&self, hook: FailureHook) {
+        let mut hooks = self.failure.hooks.lock();
+        match self.failure.reason.get() {
+            Some(reason) => {
+                drop(hooks);
+                hook(reason);
+            }
+            None => hooks.push(hook),
+        }
     }
 }

@@ -6,6 +6,12 @@
 //! tracing filter such as `info` or `ferry_server=debug`. Once the port is
 //! bound, one line `ferry listening on http://<addr>` goes to stdout (tests
 //! and scripts read the address from it, e.g. with `--listen 127.0.0.1:0`).
+//!
+//! Exit status: 0 after a graceful shutdown (Ctrl-C, SIGTERM); 1 when the
+//! server cannot start; [`EXIT_STORAGE_FAILED`] when the table engine stops
+//! accepting writes (a full disk, "too many open files"): the process exits
+//! at once, as a `kill -9` would, so that a supervisor restarts it and the
+//! engine recovers on open.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -13,6 +19,10 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+
+/// The exit status when the table engine refuses every further write
+/// (`EX_IOERR` of sysexits.h).
+const EXIT_STORAGE_FAILED: i32 = 74;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -92,6 +102,22 @@ struct ServeArgs {
     /// Enable the test-only clock endpoint (`X-Amz-Target: FerryTest.AdvanceClock`).
     #[arg(long, env = "FERRY_TEST_CLOCK", hide = true)]
     test_clock: bool,
+    /// Seconds a client may take to send a request's head (line and headers);
+    /// an idle HTTP/1 keep-alive connection is closed after it too.
+    #[arg(long, env = "FERRY_HEADER_TIMEOUT", default_value_t = 30)]
+    header_timeout: u64,
+    /// Seconds after which a connection with nothing in service and no traffic is closed.
+    #[arg(long, env = "FERRY_IDLE_TIMEOUT", default_value_t = 60)]
+    idle_timeout: u64,
+    /// Seconds a JSON request body may take to arrive (an S3 body: the longest pause).
+    #[arg(long, env = "FERRY_BODY_TIMEOUT", default_value_t = 60)]
+    body_timeout: u64,
+    /// Connections served at once; one more is answered 503 and closed.
+    #[arg(long, env = "FERRY_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// MiB of JSON request bodies held in memory at once (requests wait for their share).
+    #[arg(long, env = "FERRY_BODY_MEMORY_MB", default_value_t = 256)]
+    body_memory_mb: usize,
 }
 
 fn init_logging(filter: Option<&str>) {
@@ -100,9 +126,14 @@ fn init_logging(filter: Option<&str>) {
         None => tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
     };
+    // `log_internal_errors(false)`: when stderr cannot be written (a log
+    // file on a full disk), drop the line instead of reporting the failure
+    // with `eprintln!`, which panics on the same stderr (and aborts when it
+    // happens while unwinding).
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .init();
 }
 
@@ -180,6 +211,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         test_clock: args.test_clock,
         external_s3,
         external_buckets: args.s3_external_buckets,
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+        body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
+        max_connections: args.max_connections,
+        body_memory_limit: args.body_memory_mb.saturating_mul(1024 * 1024),
     };
     let handle = ferry_server::start(config).await?;
     {
@@ -187,7 +223,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         writeln!(out, "ferry listening on http://{}", handle.local_addr)?;
         out.flush()?;
     }
-    shutdown_signal().await;
+    tokio::select! {
+        () = shutdown_signal() => {}
+        reason = handle.storage_failed() => {
+            // A graceful shutdown would flush a database that refuses
+            // writes; what was acknowledged is already in the journal.
+            tracing::error!(%reason, "exiting: the table engine stopped accepting writes");
+            std::process::exit(EXIT_STORAGE_FAILED);
+        }
+    }
     tracing::info!("shutting down");
     handle.shutdown().await;
     Ok(())

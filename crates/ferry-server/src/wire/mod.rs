@@ -10,6 +10,7 @@ pub mod legacy;
 pub mod partiql;
 pub mod query;
 pub mod tables;
+pub mod transact;
 pub mod value;
 
 use std::collections::BTreeMap;

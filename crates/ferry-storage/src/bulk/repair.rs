@@ -100,7 +100,7 @@ pub(crate) fn recover(
             Some(t) => {
                 tracing::warn!(
                     table_id = tid,
-                    "repairing a table after an interrupted bulk load"
+                    "repairing a table after an interrupted bulk load or index backfill"
                 );
                 t.rebuild_derived()?;
             }

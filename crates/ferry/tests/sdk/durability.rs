@@ -4,14 +4,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::common::*;
+use crate::faults::{client_for, spawn_ferry};
 use aws_sdk_dynamodb::types::{
     BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
-use tokio::io::AsyncBufReadExt;
-
-use crate::common::*;
 
 #[tokio::test]
 async fn restart_keeps_tables_indexes_and_items() {
@@ -127,54 +126,6 @@ async fn restart_keeps_tables_indexes_and_items() {
     server.stop().await;
 }
 
-/// A `ferry serve` child process.
-struct Child {
-    process: tokio::process::Child,
-    endpoint: String,
-}
-
-async fn spawn_ferry(data_dir: &std::path::Path) -> Child {
-    let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn ferry");
-    let stdout = process.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("ferry prints its address")
-        .unwrap()
-        .expect("a line on stdout");
-    let endpoint = line
-        .strip_prefix("ferry listening on ")
-        .unwrap_or_else(|| panic!("unexpected line {line:?}"))
-        .to_string();
-    // Keep reading stdout so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Child { process, endpoint }
-}
-
-async fn client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDFERRYTEST",
-            "secret",
-            None,
-            None,
-            "test",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&conf)
-}
-
 #[tokio::test]
 async fn kill_9_keeps_every_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,11 +141,15 @@ async fn kill_9_keeps_every_acknowledged_write() {
     .await;
 
     // Writers run until the kill; each records what the server acknowledged.
+    // The kill comes once a fixed number of writes were acknowledged (never
+    // after a fixed time: the result must not depend on the machine's speed).
     let stop = Arc::new(AtomicBool::new(false));
+    let acks = Arc::new(AtomicUsize::new(0));
     let mut writers = Vec::new();
     for w in 0..4 {
         let client = client.clone();
         let stop = stop.clone();
+        let acks = acks.clone();
         writers.push(tokio::spawn(async move {
             let mut acked: Vec<(String, i64, String)> = Vec::new();
             let mut i = 0i64;
@@ -210,7 +165,10 @@ async fn kill_9_keeps_every_acknowledged_write() {
                     .send()
                     .await;
                 match r {
-                    Ok(_) => acked.push((id, i, payload)),
+                    Ok(_) => {
+                        acked.push((id, i, payload));
+                        acks.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(_) => break,
                 }
                 i += 1;
@@ -218,7 +176,13 @@ async fn kill_9_keeps_every_acknowledged_write() {
             acked
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    const BEFORE_KILL: usize = 200;
+    let seen = acks.clone();
+    wait_until(JOB_TIMEOUT, "writes to be acknowledged", || {
+        let seen = seen.clone();
+        async move { (seen.load(Ordering::Relaxed) >= BEFORE_KILL).then_some(()) }
+    })
+    .await;
     child.process.start_kill().expect("SIGKILL");
     child.process.wait().await.unwrap();
     stop.store(true, Ordering::Relaxed);
@@ -226,11 +190,7 @@ async fn kill_9_keeps_every_acknowledged_write() {
     for w in writers {
         acked.extend(w.await.unwrap());
     }
-    assert!(
-        acked.len() > 20,
-        "only {} writes before the kill",
-        acked.len()
-    );
+    assert!(acked.len() >= BEFORE_KILL, "{} acknowledged", acked.len());
 
     let child = spawn_ferry(&data).await;
     let client = client_for(&child.endpoint).await;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::pitr::{datetime, enable_pitr, micros, server_now};
 
+mod errors;
 mod incremental;
 mod ion;
 mod round_trip;
@@ -29,28 +30,29 @@ pub(super) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-pub(super) async fn wait_export(
+pub(crate) async fn wait_export(
     client: &aws_sdk_dynamodb::Client,
     export_arn: &str,
 ) -> ExportDescription {
-    for _ in 0..1500 {
-        let out = client
-            .describe_export()
-            .export_arn(export_arn)
-            .send()
-            .await
-            .unwrap();
-        let d = out.export_description().unwrap().clone();
-        if d.export_status() != Some(&ExportStatus::InProgress) {
-            return d;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("export {export_arn} did not finish");
+    wait_until(
+        JOB_TIMEOUT,
+        &format!("export {export_arn} to end"),
+        || async move {
+            let out = client
+                .describe_export()
+                .export_arn(export_arn)
+                .send()
+                .await
+                .unwrap();
+            let d = out.export_description().unwrap().clone();
+            (d.export_status() != Some(&ExportStatus::InProgress)).then_some(d)
+        },
+    )
+    .await
 }
 
 /// An export read back through S3, every checksum verified.
-pub(super) struct Output {
+pub(crate) struct Output {
     pub summary: Value,
     /// Data file key -> decompressed lines.
     pub files: BTreeMap<String, Vec<String>>,
@@ -77,7 +79,7 @@ pub(super) async fn get(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> (Ve
     )
 }
 
-pub(super) async fn read_export(
+pub(crate) async fn read_export(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     d: &ExportDescription,
@@ -173,7 +175,7 @@ pub(super) fn normalize(v: &mut Value) {
     }
 }
 
-pub(super) fn json_lines(out: &Output) -> Vec<Value> {
+pub(crate) fn json_lines(out: &Output) -> Vec<Value> {
     let mut v: Vec<Value> = out
         .files
         .values()

@@ -1,0 +1,157 @@
+//! A process out of file descriptors: `ferry` runs with a low
+//! `RLIMIT_NOFILE`; ~61 MB of items fill most of the storage engine's 64 MiB
+//! memtable, idle connections then take every descriptor, and one more
+//! batch makes the engine flush the memtable, which needs new files. No
+//! write follows, so only the engine's watchdog can notice that the flush
+//! failed. Either the process exits with status 74 (what happens: fjall's
+//! flush worker dies with `EMFILE` and poisons the database) or the flush
+//! succeeded; then, once the connections are gone, writes must work. It
+//! never stays up refusing every write, and no acknowledged write is lost.
+
+use aws_sdk_dynamodb::types::{PutRequest, ScalarAttributeType, WriteRequest};
+
+use super::*;
+use crate::common::{create_table, s};
+
+/// The descriptor limit the server runs with.
+const NOFILE: u64 = 256;
+/// Items per batch, and their payload: 25 × 350 KB = 8.75 MB a batch.
+const BATCH: usize = 25;
+const PAYLOAD: usize = 350_000;
+/// Batches written before the descriptors run out: 61.25 MB, under the
+/// 64 MiB (67.1 MB) memtable; the next one crosses it.
+const BATCHES_BEFORE: usize = 7;
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// How many table files fjall has written (a memtable flush adds one).
+fn table_files(db: &Path) -> usize {
+    let Ok(keyspaces) = std::fs::read_dir(db.join("keyspaces")) else {
+        return 0;
+    };
+    keyspaces
+        .flatten()
+        .map(|k| std::fs::read_dir(k.path().join("tables")).map_or(0, |t| t.count()))
+        .sum()
+}
+
+/// One BatchWriteItem of `BATCH` big items; returns their ids once acknowledged.
+async fn big_batch(client: &aws_sdk_dynamodb::Client, b: usize, payload: &str) -> Vec<String> {
+    let ids: Vec<String> = (0..BATCH).map(|i| format!("big-{b:02}-{i:02}")).collect();
+    let requests = ids
+        .iter()
+        .map(|id| {
+            WriteRequest::builder()
+                .put_request(
+                    PutRequest::builder()
+                        .item("id", s(id))
+                        .item("payload", s(payload))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+        .collect::<Vec<_>>();
+    let out = client
+        .batch_write_item()
+        .request_items("fds", requests)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("batch {b}: {e:?}"));
+    assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
+    ids
+}
+
+#[tokio::test]
+async fn running_out_of_file_descriptors_never_wedges_writes() {
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "prlimit is required in CI"
+        );
+        eprintln!("NOTICE: fd exhaustion test skipped: no prlimit");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut launch = Launch::new(&data);
+    launch.nofile = Some(NOFILE);
+    let mut ferry = launch.spawn().await.expect("ferry starts with 256 fds");
+    let client = ferry.client().await;
+    create_table(&client, "fds", ("id", ScalarAttributeType::S), None).await;
+    let payload = "f".repeat(PAYLOAD);
+    let mut acked: Vec<(String, usize)> = Vec::new();
+    for b in 0..BATCHES_BEFORE {
+        let ids = big_batch(&client, b, &payload).await;
+        acked.extend(ids.into_iter().map(|id| (id, PAYLOAD)));
+    }
+    let db = data.join("db");
+    let tables_before = table_files(&db);
+
+    // Idle connections until the server holds every descriptor it may.
+    let pid = ferry.pid();
+    let addr = ferry.endpoint.strip_prefix("http://").unwrap().to_string();
+    let mut idle = Vec::new();
+    for _ in 0..NOFILE + 64 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    until("the server to run out of descriptors", || async {
+        (open_fds(pid) as u64 >= NOFILE - 1).then_some(())
+    })
+    .await;
+
+    // The batch that fills the memtable, on the client's pooled connection.
+    let ids = big_batch(&client, BATCHES_BEFORE, &payload).await;
+    acked.extend(ids.into_iter().map(|id| (id, PAYLOAD)));
+
+    // No write now: the process exits on its own, or the flush succeeds.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let exited = loop {
+        if let Ok(Some(status)) = ferry.process.try_wait() {
+            break Some(status);
+        }
+        if table_files(&db) > tables_before {
+            break None;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the memtable was neither flushed nor did the server exit"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    drop(idle);
+    let ferry = match exited {
+        Some(status) => {
+            assert_eq!(status.code(), Some(74), "{status}");
+            spawn_ferry(&data).await
+        }
+        None => {
+            eprintln!("NOTICE: the flush found a free descriptor; checking that writes work");
+            ferry
+        }
+    };
+    let client = ferry.client().await;
+    client
+        .put_item()
+        .table_name("fds")
+        .item("id", s("after"))
+        .send()
+        .await
+        .expect("writes work");
+    acked.push(("after".into(), 0));
+    let items = scan_all(&client, "fds", "id").await;
+    for (id, len) in &acked {
+        let it = items
+            .get(id)
+            .unwrap_or_else(|| panic!("acknowledged write {id} lost"));
+        let got = it.get("payload").map_or(0, |p| p.as_s().unwrap().len());
+        assert_eq!(got, *len, "{id}");
+    }
+    ferry.kill9().await;
+}
