@@ -11,13 +11,16 @@ pub enum Statement {
     Insert(Insert),
     Update(Update),
     Delete(Delete),
+    /// `EXISTS(SELECT … WHERE <key> [AND <condition>])`: a condition check
+    /// in a write transaction.
+    Exists(Select),
 }
 
 impl Statement {
     /// The table the statement names.
     pub fn table(&self) -> &str {
         match self {
-            Statement::Select(s) => &s.source.table,
+            Statement::Select(s) | Statement::Exists(s) => &s.source.table,
             Statement::Insert(s) => &s.table,
             Statement::Update(s) => &s.table,
             Statement::Delete(s) => &s.table,
@@ -34,7 +37,7 @@ impl Statement {
         match self {
             Statement::Update(u) => u.returning.is_some(),
             Statement::Delete(d) => d.returning.is_some(),
-            Statement::Select(_) | Statement::Insert(_) => false,
+            Statement::Select(_) | Statement::Insert(_) | Statement::Exists(_) => false,
         }
     }
 }
@@ -279,6 +282,10 @@ fn opt_where(f: &mut fmt::Formatter<'_>, w: &Option<Expr>) -> fmt::Result {
 impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Statement::Exists(s) => {
+                let inner = Statement::Select(s.clone());
+                write!(f, "(EXISTS {inner}")?;
+            }
             Statement::Select(s) => {
                 f.write_str("(SELECT ")?;
                 match &s.projection {

@@ -1,5 +1,6 @@
 //! PartiQL for DynamoDB: the lexer and parser of DynamoDB's PartiQL subset
-//! (`SELECT`, `INSERT`, `UPDATE`, `DELETE`) into a typed tree
+//! (`SELECT`, `INSERT`, `UPDATE`, `DELETE`, and `EXISTS(SELECT …)` for
+//! transactions) into a typed tree
 //! ([`Statement`]), and [`plan`], which binds `?` parameters and translates
 //! conditions, actions and projections into ferry-expr's compiled trees.
 //!
@@ -23,7 +24,7 @@ pub use ast::{
 };
 pub use error::{MALFORMED, PartiqlError};
 pub use parser::{parameter_count, parse};
-pub use plan::{DeletePlan, InsertPlan, Plan, SelectPlan, UpdatePlan, plan};
+pub use plan::{CheckPlan, DeletePlan, InsertPlan, Plan, SelectPlan, UpdatePlan, plan};
 pub use translate::Projected;
 pub use values::PARAMETER_COUNT;
 

@@ -187,6 +187,13 @@ impl Parser {
             self.update().map(Statement::Update)
         } else if self.eat_kw("DELETE") {
             self.delete().map(Statement::Delete)
+        } else if self.is_kw("EXISTS") && self.peek_at(1) == &Tok::Punct("(") {
+            self.bump();
+            self.bump();
+            self.expect_kw("SELECT")?;
+            let select = self.select()?;
+            self.expect_punct(")")?;
+            Ok(Statement::Exists(select))
         } else {
             Err(self.malformed("Expected data manipulation"))
         }

@@ -7,8 +7,9 @@
 //!   is the filter either way (the key conditions re-checked are true).
 //! - UPDATE and DELETE need a top-level equality on every key attribute
 //!   ("Where clause does not contain a mandatory equality on all key
-//!   attributes"); the rest of the WHERE is their condition. UPDATE also
-//!   requires the item to exist.
+//!   attributes"); the rest of the WHERE is their condition. UPDATE (and a
+//!   transaction's `EXISTS(SELECT …)` check) also requires the item to
+//!   exist; DELETE of a missing item passes whatever the condition.
 
 use std::fmt;
 
@@ -17,7 +18,7 @@ use ferry_model::{AttributeValue, Item, KeySchema};
 
 use crate::ast::{CmpOp, Expr, Path, Returning, Seg, Statement};
 use crate::error::PartiqlError;
-use crate::translate::{Projected, condition, update};
+use crate::translate::{Guard, Projected, condition, update};
 use crate::values::{is_value, item, value};
 
 const NO_FULL_KEY: &str =
@@ -30,6 +31,7 @@ pub enum Plan {
     Insert(InsertPlan),
     Update(UpdatePlan),
     Delete(DeletePlan),
+    Check(CheckPlan),
 }
 
 #[derive(Debug)]
@@ -47,6 +49,8 @@ pub struct SelectPlan {
 pub struct InsertPlan {
     pub table: String,
     pub item: Item,
+    /// "The key does not exist yet", for a write transaction.
+    pub absent: Option<Condition>,
 }
 
 #[derive(Debug)]
@@ -60,11 +64,19 @@ pub struct UpdatePlan {
     pub returning: Option<Returning>,
 }
 
+/// `EXISTS(…)`: the item must exist and the rest of the WHERE hold.
+#[derive(Debug)]
+pub struct CheckPlan {
+    pub table: String,
+    pub key: Item,
+    pub condition: Option<Condition>,
+}
+
 #[derive(Debug)]
 pub struct DeletePlan {
     pub table: String,
     pub key: Item,
-    /// The rest of the WHERE, checked when the item exists.
+    /// A missing item, or the rest of the WHERE holding on it.
     pub condition: Option<Condition>,
     /// `RETURNING ALL OLD *`.
     pub returning: bool,
@@ -81,7 +93,7 @@ pub fn plan(
         Statement::Select(s) => {
             let conds = s.filter.as_ref().map(conjuncts).unwrap_or_default();
             let key = query_key(&conds, schema, params)?;
-            let filter = condition(&conds, None, params, "FilterExpression")?;
+            let filter = condition(&conds, Guard::None, params, "FilterExpression")?;
             let projection = s
                 .projection
                 .as_ref()
@@ -105,6 +117,12 @@ pub fn plan(
             Plan::Insert(InsertPlan {
                 table: s.table.clone(),
                 item,
+                absent: condition(
+                    &[],
+                    Guard::Absent(&schema.hash.name),
+                    params,
+                    "ConditionExpression",
+                )?,
             })
         }
         Statement::Update(s) => {
@@ -114,7 +132,7 @@ pub fn plan(
                 key,
                 condition: condition(
                     &rest,
-                    Some(&schema.hash.name),
+                    Guard::Exists(&schema.hash.name),
                     params,
                     "ConditionExpression",
                 )?,
@@ -122,12 +140,39 @@ pub fn plan(
                 returning: s.returning,
             })
         }
+        Statement::Exists(s) => {
+            if s.source.index.is_some() {
+                return Err(PartiqlError::new(
+                    "Operations on indices are not supported in transactions",
+                ));
+            }
+            let (key, rest) = full_key(s.filter.as_ref(), schema, params).map_err(|_| {
+                PartiqlError::new(
+                    "EXISTS() must contain a single item read with additional condition",
+                )
+            })?;
+            Plan::Check(CheckPlan {
+                table: s.source.table.clone(),
+                key,
+                condition: condition(
+                    &rest,
+                    Guard::Exists(&schema.hash.name),
+                    params,
+                    "ConditionExpression",
+                )?,
+            })
+        }
         Statement::Delete(s) => {
             let (key, rest) = full_key(s.filter.as_ref(), schema, params)?;
             Plan::Delete(DeletePlan {
                 table: s.table.clone(),
                 key,
-                condition: condition(&rest, None, params, "ConditionExpression")?,
+                condition: condition(
+                    &rest,
+                    Guard::MissingOr(&schema.hash.name),
+                    params,
+                    "ConditionExpression",
+                )?,
                 returning: s.returning.is_some(),
             })
         }
@@ -308,6 +353,10 @@ impl fmt::Display for Plan {
                     writeln!(f, "returning: {}", r.as_sql())?;
                 }
                 Ok(())
+            }
+            Plan::Check(c) => {
+                writeln!(f, "check key {}", show_item(&c.key))?;
+                writeln!(f, "condition: {}", opt(&c.condition))
             }
             Plan::Delete(d) => {
                 writeln!(f, "delete key {}", show_item(&d.key))?;

@@ -178,26 +178,66 @@ impl Gen {
     }
 }
 
-/// Compile the conjunction of `conds` (and `exists`, a top-level attribute
-/// that must exist) into one condition; `None` when there is nothing to
-/// check. `kind` names the expression ferry-expr's messages speak of.
+/// What a write's condition says about the item's existence (`name`: the
+/// partition key attribute).
+#[derive(Clone, Copy, Debug)]
+pub enum Guard<'a> {
+    /// Nothing: SELECT's filter.
+    None,
+    /// The item must exist (UPDATE, EXISTS).
+    Exists(&'a str),
+    /// A missing item passes (DELETE).
+    MissingOr(&'a str),
+    /// The item must not exist (INSERT in a transaction).
+    Absent(&'a str),
+}
+
+/// Compile the conjunction of `conds` under `guard` into one condition;
+/// `None` when there is nothing to check. `kind` names the expression
+/// ferry-expr's messages speak of.
 pub fn condition(
     conds: &[&Expr],
-    exists: Option<&str>,
+    guard: Guard<'_>,
     params: &[AttributeValue],
     kind: &str,
 ) -> Result<Option<Condition>, PartiqlError> {
     let mut g = Gen::default();
-    if let Some(name) = exists {
-        g.push("attribute_exists(");
-        g.path(&Path(vec![Seg::Attr(name.to_string())]));
-        g.push(")");
-    }
     for c in conds {
         if !g.text.is_empty() {
             g.push(" AND ");
         }
         g.cond(c, params)?;
+    }
+    // Placeholder numbers need not follow the text's order: write the
+    // guard after the rest and put it in front.
+    let rest = std::mem::take(&mut g.text);
+    let key = |g: &mut Gen, name: &str| g.path(&Path(vec![Seg::Attr(name.to_string())]));
+    match guard {
+        Guard::None => g.text = rest,
+        Guard::Exists(name) => {
+            g.push("attribute_exists(");
+            key(&mut g, name);
+            g.push(")");
+            if !rest.is_empty() {
+                g.push(" AND ");
+                g.push(&rest);
+            }
+        }
+        Guard::Absent(name) => {
+            g.push("attribute_not_exists(");
+            key(&mut g, name);
+            g.push(")");
+        }
+        Guard::MissingOr(_) if rest.is_empty() => {}
+        Guard::MissingOr(name) => {
+            g.push("attribute_not_exists(");
+            key(&mut g, name);
+            g.push(") OR ");
+            let wrap = conds.len() > 1;
+            g.push(if wrap { "(" } else { "" });
+            g.push(&rest);
+            g.push(if wrap { ")" } else { "" });
+        }
     }
     if g.text.is_empty() {
         return Ok(None);

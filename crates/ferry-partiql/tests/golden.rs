@@ -97,6 +97,7 @@ fn run_on(p: &Plan, item: &Item) -> String {
             )
         }
         Plan::Delete(d) => format!("condition: {:?}\n", eval(&d.condition)),
+        Plan::Check(c) => format!("condition: {:?}\n", eval(&c.condition)),
         Plan::Insert(_) => String::new(),
     }
 }

@@ -59,6 +59,7 @@ pub async fn dynamodb(state: &AppState, op: Operation, body: &[u8]) -> Result<Ve
         Operation::DescribeEndpoints => json(account::describe_endpoints(state, body).await),
         Operation::DescribeLimits => json(account::describe_limits(state, body).await),
         Operation::ExecuteStatement => json(partiql::execute_statement(state, body).await),
+        Operation::ExecuteTransaction => json(partiql::execute_transaction(state, body).await),
         Operation::BatchExecuteStatement => {
             json(partiql::batch_execute_statement(state, body).await)
         }

@@ -1,4 +1,5 @@
-//! PartiQL: ExecuteStatement and BatchExecuteStatement.
+//! PartiQL: ExecuteStatement and BatchExecuteStatement (ExecuteTransaction
+//! is in `partiql/transaction.rs`).
 //!
 //! `ferry_partiql` parses a statement and plans it against the key schema it
 //! names (binding `?` parameters and compiling conditions, updates and
@@ -14,7 +15,8 @@ use std::sync::Arc;
 use base64::Engine as _;
 use ferry_model::{AttributeValue, IndexDef, IndexKind, Item, TableDef, validate_value};
 use ferry_partiql::{
-    DeletePlan, InsertPlan, PARAMETER_COUNT, Plan, Returning, SelectPlan, Statement, UpdatePlan,
+    DeletePlan, InsertPlan, PARAMETER_COUNT, Plan, Projected, Returning, SelectPlan, Statement,
+    UpdatePlan,
 };
 use ferry_storage::{QuerySpec, ScanSpec, Table, Write};
 
@@ -34,6 +36,10 @@ use crate::wire::partiql::{
     BatchStatementResponse, ExecuteStatementInput, ExecuteStatementOutput,
 };
 use crate::wire::value::{WireValue, item_to_json};
+
+mod transaction;
+
+pub use transaction::execute_transaction;
 
 const ON_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 /// BatchExecuteStatement takes at most this many statements.
@@ -338,6 +344,9 @@ async fn run(
         Plan::Insert(p) => blocking(move || insert(&table, &def, p)).await,
         Plan::Update(p) => blocking(move || update(&table, &def, p, &opts)).await,
         Plan::Delete(p) => blocking(move || delete(&table, &def, p, &opts)).await,
+        Plan::Check(_) => Err(ApiError::validation(
+            "EXISTS can only be used in ExecuteTransaction write requests.",
+        )),
     }
 }
 
@@ -423,14 +432,7 @@ async fn select(
     let items = page.output.items.unwrap_or_default();
     let items = match &p.projection {
         None => items,
-        Some(proj) => items
-            .iter()
-            .map(|item| {
-                proj.iter()
-                    .filter_map(|p| p.extract(item).map(|v| (p.label.clone(), v)))
-                    .collect()
-            })
-            .collect(),
+        Some(proj) => items.iter().map(|item| project(item, Some(proj))).collect(),
     };
     Ok(Outcome {
         items,
@@ -544,12 +546,13 @@ fn delete(
     )?;
     let (old, _) = table
         .write(&key, |old| {
-            // Deleting a missing item succeeds, whatever the condition.
-            let Some(old) = old else {
-                return Ok(Write::Nothing);
-            };
-            check_condition(p.condition.as_ref(), Some(old), opts.old_on_failure)?;
-            Ok(Write::Delete)
+            // The plan's condition passes a missing item.
+            check_condition(p.condition.as_ref(), old, opts.old_on_failure)?;
+            Ok(if old.is_some() {
+                Write::Delete
+            } else {
+                Write::Nothing
+            })
         })
         .map_err(write_error)?;
     let usage = write_usage(def, old.as_ref(), None);
@@ -562,4 +565,15 @@ fn delete(
         last_key: None,
         usage,
     })
+}
+
+/// A SELECT's row: the projected values under their names (`None`: `*`).
+fn project(item: &Item, projection: Option<&[Projected]>) -> Item {
+    match projection {
+        None => item.clone(),
+        Some(proj) => proj
+            .iter()
+            .filter_map(|p| p.extract(item).map(|v| (p.label.clone(), v)))
+            .collect(),
+    }
 }

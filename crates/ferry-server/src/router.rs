@@ -38,6 +38,7 @@ pub enum Operation {
     DescribeLimits,
     ExecuteStatement,
     BatchExecuteStatement,
+    ExecuteTransaction,
 }
 
 impl Operation {
@@ -76,6 +77,7 @@ impl Operation {
             "DescribeLimits" => Operation::DescribeLimits,
             "ExecuteStatement" => Operation::ExecuteStatement,
             "BatchExecuteStatement" => Operation::BatchExecuteStatement,
+            "ExecuteTransaction" => Operation::ExecuteTransaction,
             _ => return None,
         })
     }
@@ -158,6 +160,10 @@ mod tests {
         );
         assert_eq!(
             route(Some("DynamoDB_20120810.ExecuteTransaction")),
+            Route::DynamoDb(Operation::ExecuteTransaction)
+        );
+        assert_eq!(
+            route(Some("DynamoDB_20120810.NoSuchOperation")),
             Route::DynamoDbUnknown
         );
         assert_eq!(route(Some("DynamoDB_20120810")), Route::UnknownTarget);
