@@ -257,16 +257,17 @@ fn query_key(
                 Expr::Call(f, args) if f == "begins_with" => match args.as_slice() {
                     [a, v] if is_top(a, &range.name) && is_value(v) => {
                         let v = value(v, params, "root")?;
-                        matches!(v, AttributeValue::S(_) | AttributeValue::B(_))
-                            .then(|| ok(&v).then_some(SortKeyCondition::BeginsWith(v)))
-                            .flatten()
+                        // ok() holds only for S, N or B; begins_with takes S or B.
+                        let usable = ok(&v) && !matches!(v, AttributeValue::N(_));
+                        usable.then_some(SortKeyCondition::BeginsWith(v))
                     }
                     _ => None,
                 },
                 c => match attr_cmp(c) {
                     Some((name, op, v)) if name == range.name && op != CmpOp::Ne => {
                         let v = value(v, params, "root")?;
-                        ok(&v).then(|| match op {
+                        let usable = ok(&v);
+                        usable.then_some(match op {
                             CmpOp::Eq | CmpOp::Ne => SortKeyCondition::Eq(v),
                             CmpOp::Lt => SortKeyCondition::Lt(v),
                             CmpOp::Le => SortKeyCondition::Le(v),

@@ -526,13 +526,16 @@ pub async fn transact_get_items(
     .await
 }
 
+/// The items a read transaction found, in request order, and its capacity.
+pub(crate) type Reads = (Vec<Option<Item>>, Option<Vec<ConsumedCapacity>>);
+
 /// Read every `(table, key, nested top-level names read)` from one
 /// snapshot (shared with PartiQL's read transactions).
 pub(crate) fn run_get(
     engine: &Engine,
     gets: &[(&str, &Item, Vec<String>)],
     capacity: CapacityMode,
-) -> Result<(Vec<Option<Item>>, Option<Vec<ConsumedCapacity>>), ApiError> {
+) -> Result<Reads, ApiError> {
     let names: Vec<&str> = gets.iter().map(|g| g.0).collect();
     let (tables, of) = resolve(engine, &names)?;
     let mut keys = Vec::with_capacity(gets.len());
