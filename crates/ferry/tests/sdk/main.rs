@@ -18,6 +18,7 @@ mod legacy_items;
 mod legacy_query;
 mod logs;
 mod partiql;
+mod partiql_batch;
 mod partiql_txn;
 mod pitr;
 mod query_scan;
