@@ -7,8 +7,8 @@ use crate::errors::ApiError;
 use crate::router::{LogsOperation, Operation};
 use crate::state::AppState;
 use crate::{
-    account, backups, batch, exports, imports, items, logs, query, scan, tables, tags, transact,
-    ttl, wire,
+    account, backups, batch, exports, imports, items, logs, partiql, query, scan, tables, tags,
+    transact, ttl, wire,
 };
 
 fn json<T: Serialize>(r: Result<T, ApiError>) -> Result<Vec<u8>, ApiError> {
@@ -58,6 +58,11 @@ pub async fn dynamodb(state: &AppState, op: Operation, body: &[u8]) -> Result<Ve
         Operation::UpdateTimeToLive => json(ttl::update_time_to_live(state, body).await),
         Operation::DescribeEndpoints => json(account::describe_endpoints(state, body).await),
         Operation::DescribeLimits => json(account::describe_limits(state, body).await),
+        Operation::ExecuteStatement => json(partiql::execute_statement(state, body).await),
+        Operation::ExecuteTransaction => json(partiql::execute_transaction(state, body).await),
+        Operation::BatchExecuteStatement => {
+            json(partiql::batch_execute_statement(state, body).await)
+        }
     }
 }
 

@@ -38,6 +38,8 @@ pub enum ErrorCode {
     TransactionCanceledException,
     TransactionInProgressException,
     IdempotentParameterMismatchException,
+    /// PartiQL INSERT of a key that exists.
+    DuplicateItemException,
     ImportNotFoundException,
     ImportConflictException,
     ExportNotFoundException,
@@ -102,6 +104,7 @@ impl ErrorCode {
             ErrorCode::IdempotentParameterMismatchException => {
                 "IdempotentParameterMismatchException"
             }
+            ErrorCode::DuplicateItemException => "DuplicateItemException",
             ErrorCode::ImportNotFoundException => "ImportNotFoundException",
             ErrorCode::ImportConflictException => "ImportConflictException",
             ErrorCode::ExportNotFoundException => "ExportNotFoundException",
@@ -157,6 +160,7 @@ impl ErrorCode {
             | ErrorCode::TransactionCanceledException
             | ErrorCode::TransactionInProgressException
             | ErrorCode::IdempotentParameterMismatchException
+            | ErrorCode::DuplicateItemException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
             | ErrorCode::ExportNotFoundException
@@ -202,6 +206,7 @@ impl ErrorCode {
             | ErrorCode::TransactionCanceledException
             | ErrorCode::TransactionInProgressException
             | ErrorCode::IdempotentParameterMismatchException
+            | ErrorCode::DuplicateItemException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
             | ErrorCode::ExportNotFoundException
@@ -357,6 +362,13 @@ impl From<StorageError> for ApiError {
                 ApiError::internal("Internal server error")
             }
         }
+    }
+}
+
+/// A refused PartiQL statement: DynamoDB's ValidationException text.
+impl From<ferry_partiql::PartiqlError> for ApiError {
+    fn from(e: ferry_partiql::PartiqlError) -> ApiError {
+        ApiError::validation(e.message)
     }
 }
 

@@ -445,18 +445,7 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
             .map_err(write_error)?;
         let new_item = new_item.or_else(|| old.clone());
         let usage = write_usage(&def, old.as_ref(), new_item.as_ref());
-        // UPDATED_*: only the updated paths, nested structure kept.
-        let updated = |item: Option<&Item>| {
-            let (item, u) = (item?, update.as_ref()?);
-            Some(u.project_updated(item)).filter(|i| !i.is_empty())
-        };
-        let attributes = match return_values.as_str() {
-            "ALL_OLD" => old,
-            "ALL_NEW" => new_item,
-            "UPDATED_OLD" => updated(old.as_ref()),
-            "UPDATED_NEW" => updated(new_item.as_ref()),
-            _ => None,
-        };
+        let attributes = update_return_values(&return_values, update.as_ref(), old, new_item);
         Ok(WriteItemOutput {
             attributes,
             consumed_capacity: capacity.report(&table_name, &usage),
@@ -464,4 +453,26 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
         })
     })
     .await
+}
+
+/// What an update returns for `ReturnValues` (`ALL_OLD`, `ALL_NEW`,
+/// `UPDATED_OLD`, `UPDATED_NEW`; anything else: nothing). `UPDATED_*` keep
+/// only the updated paths, nested structure kept.
+pub fn update_return_values(
+    return_values: &str,
+    update: Option<&Update>,
+    old: Option<Item>,
+    new: Option<Item>,
+) -> Option<Item> {
+    let updated = |item: Option<&Item>| {
+        let (item, u) = (item?, update?);
+        Some(u.project_updated(item)).filter(|i| !i.is_empty())
+    };
+    match return_values {
+        "ALL_OLD" => old,
+        "ALL_NEW" => new,
+        "UPDATED_OLD" => updated(old.as_ref()),
+        "UPDATED_NEW" => updated(new.as_ref()),
+        _ => None,
+    }
 }

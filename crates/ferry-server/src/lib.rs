@@ -34,6 +34,7 @@ mod legacy;
 pub mod logs;
 mod paging;
 mod params;
+mod partiql;
 mod query;
 pub mod router;
 mod s3;

@@ -23,7 +23,7 @@ use crate::validation::Checks;
 use crate::wire::parse;
 use crate::wire::query::{PageOutput, QueryInput};
 
-fn sort_condition(c: SortKeyCondition) -> SortCondition {
+pub(crate) fn sort_condition(c: SortKeyCondition) -> SortCondition {
     match c {
         SortKeyCondition::Eq(v) => SortCondition::Eq(v),
         SortKeyCondition::Lt(v) => SortCondition::Lt(v),

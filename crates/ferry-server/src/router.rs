@@ -36,6 +36,9 @@ pub enum Operation {
     UpdateTimeToLive,
     DescribeEndpoints,
     DescribeLimits,
+    ExecuteStatement,
+    BatchExecuteStatement,
+    ExecuteTransaction,
 }
 
 impl Operation {
@@ -72,6 +75,9 @@ impl Operation {
             "UpdateTimeToLive" => Operation::UpdateTimeToLive,
             "DescribeEndpoints" => Operation::DescribeEndpoints,
             "DescribeLimits" => Operation::DescribeLimits,
+            "ExecuteStatement" => Operation::ExecuteStatement,
+            "BatchExecuteStatement" => Operation::BatchExecuteStatement,
+            "ExecuteTransaction" => Operation::ExecuteTransaction,
             _ => return None,
         })
     }
@@ -154,6 +160,10 @@ mod tests {
         );
         assert_eq!(
             route(Some("DynamoDB_20120810.ExecuteTransaction")),
+            Route::DynamoDb(Operation::ExecuteTransaction)
+        );
+        assert_eq!(
+            route(Some("DynamoDB_20120810.NoSuchOperation")),
             Route::DynamoDbUnknown
         );
         assert_eq!(route(Some("DynamoDB_20120810")), Route::UnknownTarget);

@@ -47,22 +47,23 @@ const MAX_PAYLOAD: usize = 4 * 1024 * 1024;
 const DUPLICATE_ITEM: &str = "Transaction request cannot include multiple operations on one item";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     ConditionCheck,
     Put,
     Delete,
     Update,
 }
 
-/// One validated, compiled action.
-struct Action {
-    kind: Kind,
-    table_name: String,
+/// One validated, compiled action (also built from PartiQL statements by
+/// `partiql.rs`'s ExecuteTransaction).
+pub(crate) struct Action {
+    pub kind: Kind,
+    pub table_name: String,
     /// The item (Put) or the key (the others).
-    target: Item,
-    condition: Option<Condition>,
-    update: Option<Update>,
-    old_on_failure: bool,
+    pub target: Item,
+    pub condition: Option<Condition>,
+    pub update: Option<Update>,
+    pub old_on_failure: bool,
 }
 
 /// Why an action cancels the transaction (`None`: it would have passed).
@@ -233,8 +234,29 @@ pub async fn transact_write_items(
     }
     let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
     let metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
+    run_write_once(
+        state,
+        body,
+        input.client_request_token,
+        actions,
+        capacity,
+        metrics,
+    )
+    .await
+}
+
+/// Run a write transaction once per `ClientRequestToken` (the request
+/// `body` is the token's fingerprint).
+pub(crate) async fn run_write_once(
+    state: &AppState,
+    body: &[u8],
+    token: Option<String>,
+    actions: Vec<Action>,
+    capacity: CapacityMode,
+    metrics: bool,
+) -> Result<TransactWriteItemsOutput, ApiError> {
     let engine = state.engine.clone();
-    let Some(token) = input.client_request_token else {
+    let Some(token) = token else {
         return blocking(move || run_write(&engine, actions, capacity, metrics)).await;
     };
     let tokens = state.tokens.clone();
@@ -478,42 +500,64 @@ pub async fn transact_get_items(
     let capacity = CapacityMode::parse(input.return_consumed_capacity.as_deref());
     let engine = state.engine.clone();
     blocking(move || {
-        let names: Vec<&str> = gets.iter().map(|g| g.0.as_str()).collect();
-        let (tables, of) = resolve(&engine, &names)?;
-        let mut keys = Vec::with_capacity(gets.len());
-        for (i, (_, key, projection)) in gets.iter().enumerate() {
-            let def = &tables[of[i]].def;
-            if let Some(p) = projection {
-                keys::check_key_paths(def, &p.nested_top_level_names())?;
-            }
-            match keys::key_param(def, key) {
-                Ok(k) => keys.push(k),
-                Err(e) => return Err(validation_canceled(gets.len(), i, e)),
-            }
-        }
-        check_distinct(&of, &keys)?;
-        let targets: Vec<(&Table, &PrimaryKey)> = of
+        let targets: Vec<(&str, &Item, Vec<String>)> = gets
             .iter()
-            .zip(&keys)
-            .map(|(&t, k)| (&*tables[t].table, k))
+            .map(|(t, k, p)| {
+                let nested = p.iter().flat_map(|p| p.nested_top_level_names()).collect();
+                (t.as_str(), k, nested)
+            })
             .collect();
-        let items = ferry_storage::get_many(&targets)?;
-        let mut usage: Vec<(Usage, f64)> = tables.iter().map(|_| Default::default()).collect();
-        let mut responses = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            let size = item.as_ref().map_or(0, item_size) as u64;
-            usage[of[i]].1 += 2.0 * read_units(size, true);
-            responses.push(ItemResponse {
-                item: match (item, &gets[i].2) {
+        let (items, consumed_capacity) = run_get(&engine, &targets, capacity)?;
+        let responses = items
+            .into_iter()
+            .zip(&gets)
+            .map(|(item, (_, _, projection))| ItemResponse {
+                item: match (item, projection) {
                     (Some(it), Some(p)) => Some(p.apply(&it)),
                     (it, _) => it,
                 },
-            });
-        }
+            })
+            .collect();
         Ok(TransactGetItemsOutput {
             responses,
-            consumed_capacity: report(capacity, &tables, &usage),
+            consumed_capacity,
         })
     })
     .await
+}
+
+/// The items a read transaction found, in request order, and its capacity.
+pub(crate) type Reads = (Vec<Option<Item>>, Option<Vec<ConsumedCapacity>>);
+
+/// Read every `(table, key, nested top-level names read)` from one
+/// snapshot (shared with PartiQL's read transactions).
+pub(crate) fn run_get(
+    engine: &Engine,
+    gets: &[(&str, &Item, Vec<String>)],
+    capacity: CapacityMode,
+) -> Result<Reads, ApiError> {
+    let names: Vec<&str> = gets.iter().map(|g| g.0).collect();
+    let (tables, of) = resolve(engine, &names)?;
+    let mut keys = Vec::with_capacity(gets.len());
+    for (i, (_, key, nested)) in gets.iter().enumerate() {
+        let def = &tables[of[i]].def;
+        keys::check_key_paths(def, nested)?;
+        match keys::key_param(def, key) {
+            Ok(k) => keys.push(k),
+            Err(e) => return Err(validation_canceled(gets.len(), i, e)),
+        }
+    }
+    check_distinct(&of, &keys)?;
+    let targets: Vec<(&Table, &PrimaryKey)> = of
+        .iter()
+        .zip(&keys)
+        .map(|(&t, k)| (&*tables[t].table, k))
+        .collect();
+    let items = ferry_storage::get_many(&targets)?;
+    let mut usage: Vec<(Usage, f64)> = tables.iter().map(|_| Default::default()).collect();
+    for (i, item) in items.iter().enumerate() {
+        let size = item.as_ref().map_or(0, item_size) as u64;
+        usage[of[i]].1 += 2.0 * read_units(size, true);
+    }
+    Ok((items, report(capacity, &tables, &usage)))
 }

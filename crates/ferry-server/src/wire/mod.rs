@@ -7,6 +7,7 @@ pub mod batch;
 pub mod control;
 pub mod items;
 pub mod legacy;
+pub mod partiql;
 pub mod query;
 pub mod tables;
 pub mod transact;
