@@ -10,6 +10,7 @@ mod exports;
 mod external;
 mod faults;
 mod imports;
+mod indexes;
 mod items;
 mod key_rules;
 mod legacy_fixes;
