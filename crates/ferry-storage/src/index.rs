@@ -140,7 +140,7 @@ impl Table {
                     index.name
                 )));
             }
-            let mut record = redefined(&old.record, f);
+            let mut record = old.record.clone();
             let iid = record.next_iid;
             record.next_iid += 1;
             record.indexes.push(IndexEntry {
@@ -149,6 +149,8 @@ impl Table {
                 backfilling: true,
                 probe: Some(Probe(self.store.index.clone())),
             });
+            // `f` sees the definition with the new index.
+            let record = redefined(&record, f);
             self.save_record(&record)?;
             *self.state.write() = Arc::new(TableState::new(record));
             // Every write not in this snapshot maintains the new index.
@@ -169,13 +171,15 @@ impl Table {
         let iid = {
             let _all = self.lock_all();
             self.check_live()?;
-            let mut record = redefined(&self.state().record, f);
+            let mut record = self.state().record.clone();
             let pos = record
                 .indexes
                 .iter()
                 .position(|i| i.def.name == name)
                 .ok_or_else(|| StorageError::IndexNotFound(name.to_string()))?;
             let iid = record.indexes.remove(pos).iid;
+            // `f` sees the definition without the index.
+            let record = redefined(&record, f);
             self.save_record(&record)?;
             let state = Arc::new(TableState::new(record));
             *self.state.write() = state.clone();
