@@ -14,7 +14,9 @@ ddb create-table --table-name smoke-music \
 
 ddb list-tables | check '"smoke-music" in d["TableNames"]'
 
-ddb put-item --table-name smoke-music --item '{"artist":{"S":"Pink Floyd"},"song":{"S":"Time"},"year":{"N":"1973"},"len":{"N":"7.05"}}'
+ddb put-item --table-name smoke-music --item '{"artist":{"S":"Pink Floyd"},"song":{"S":"Time"},"year":{"N":"1973"},"len":{"N":"7.05"}}' \
+  --return-consumed-capacity TOTAL | check 'd["ConsumedCapacity"]["CapacityUnits"] == 2.0'  # the table and its GSI
+# (checked by the get-item below: the number comes back canonical)
 ddb put-item --table-name smoke-music --item '{"artist":{"S":"Pink Floyd"},"song":{"S":"Money"},"year":{"N":"1973.0"}}'
 ddb batch-write-item --request-items '{"smoke-music":[{"PutRequest":{"Item":{"artist":{"S":"Queen"},"song":{"S":"Bohemian Rhapsody"},"year":{"N":"1975"}}}}]}' \
   | check 'd["UnprocessedItems"] == {}'
@@ -38,11 +40,14 @@ out=$(ddb put-item --table-name smoke-music --item '{"artist":{"S":"Queen"},"son
   --condition-expression 'attribute_not_exists(artist)' 2>&1 || true)
 grep -q ConditionalCheckFailedException <<<"$out" || { echo "expected ConditionalCheckFailedException: $out"; exit 1; }
 
-ddb scan --table-name smoke-music --total-segments 2 --segment 0 >/dev/null
+s0=$(ddb scan --table-name smoke-music --total-segments 2 --segment 0 --select COUNT | python3 -c 'import json,sys; print(json.load(sys.stdin)["Count"])')
+s1=$(ddb scan --table-name smoke-music --total-segments 2 --segment 1 --select COUNT | python3 -c 'import json,sys; print(json.load(sys.stdin)["Count"])')
+[[ $((s0 + s1)) -eq 3 ]] || { echo "parallel scan segments counted $s0 + $s1, not 3"; exit 1; }
 ddb scan --table-name smoke-music | check 'd["Count"] == 3'
 
 out=$(ddb describe-table --table-name no-such-table 2>&1 || true)
 grep -q ResourceNotFoundException <<<"$out" || { echo "expected ResourceNotFoundException: $out"; exit 1; }
 
-ddb delete-table --table-name smoke-music >/dev/null
+ddb delete-table --table-name smoke-music | check 'd["TableDescription"]["TableStatus"] == "DELETING"'
+ddb list-tables | check '"smoke-music" not in d["TableNames"]'
 echo "dynamodb smoke ok"

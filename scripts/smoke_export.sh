@@ -38,12 +38,14 @@ aws s3 mb "s3://$bucket" >/dev/null
 aws dynamodb create-table --table-name "$table" \
   --attribute-definitions AttributeName=Artist,AttributeType=S AttributeName=SongTitle,AttributeType=S \
   --key-schema AttributeName=Artist,KeyType=HASH AttributeName=SongTitle,KeyType=RANGE \
-  --billing-mode PAY_PER_REQUEST >/dev/null
+  --billing-mode PAY_PER_REQUEST | json 'd["TableDescription"]["TableStatus"]' | grep -qx ACTIVE ||
+  fail "create-table did not answer ACTIVE"
 table_arn=$(aws dynamodb describe-table --table-name "$table" | json 'd["Table"]["TableArn"]')
 for i in 1 2 3; do
   aws dynamodb put-item --table-name "$table" \
     --item "{\"Artist\":{\"S\":\"Artist $i\"},\"SongTitle\":{\"S\":\"Song $i\"},\"Year\":{\"N\":\"199$i\"},\"Tags\":{\"SS\":[\"a\",\"b\"]}}"
 done
+[[ $(aws dynamodb scan --table-name "$table" --select COUNT | json 'd["Count"]') == 3 ]] || fail "3 items not written"
 
 # Exports need PITR: the exact error first, then enable it.
 if out=$(aws dynamodb export-table-to-point-in-time --table-arn "$table_arn" --s3-bucket "$bucket" 2>&1); then
@@ -53,7 +55,9 @@ grep -q "PointInTimeRecoveryUnavailableException" <<<"$out" || fail "unexpected 
 grep -q "Point in time recovery is not enabled for table '$table'" <<<"$out" || fail "unexpected message: $out"
 
 aws dynamodb update-continuous-backups --table-name "$table" \
-  --point-in-time-recovery-specification PointInTimeRecoveryEnabled=True >/dev/null
+  --point-in-time-recovery-specification PointInTimeRecoveryEnabled=True |
+  json 'd["ContinuousBackupsDescription"]["ContinuousBackupsStatus"]' | grep -qx ENABLED ||
+  fail "update-continuous-backups did not answer ENABLED"
 status=$(aws dynamodb describe-continuous-backups --table-name "$table" |
   json 'd["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]')
 [[ $status == ENABLED ]] || fail "PITR status $status"
@@ -66,6 +70,8 @@ wait_export() {
     sleep 0.2
   done
   [[ $status == COMPLETED ]] || fail "export $arn ended $status: $(aws dynamodb describe-export --export-arn "$arn")"
+  # The README's waiter agrees (it returns at once for a COMPLETED export).
+  aws dynamodb wait export-completed --export-arn "$arn" || fail "wait export-completed failed for $arn"
 }
 
 # check_export ARN EXT: the objects listed by `aws s3 ls`, the manifests and their checksums.
@@ -154,7 +160,9 @@ fi
 
 # Restore to the latest restorable time.
 aws dynamodb restore-table-to-point-in-time --source-table-name "$table" \
-  --target-table-name "${table}Restored" --use-latest-restorable-time >/dev/null
+  --target-table-name "${table}Restored" --use-latest-restorable-time |
+  json 'd["TableDescription"]["TableName"]' | grep -qx "${table}Restored" ||
+  fail "restore-table-to-point-in-time did not describe ${table}Restored"
 for _ in $(seq 1 100); do
   st=$(aws dynamodb describe-table --table-name "${table}Restored" | json 'd["Table"]["TableStatus"]')
   [[ $st == ACTIVE ]] && break

@@ -20,10 +20,12 @@ if [[ -z ${FERRY_ENDPOINT:-} ]]; then
   "${FERRY_BIN:-./target/debug/ferry}" serve --in-memory --listen "127.0.0.1:$port" >"$log" 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
-  for _ in $(seq 1 100); do
-    if python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then break; fi
+  up=0
+  for _ in $(seq 1 300); do
+    if python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then up=1; break; fi
     sleep 0.1
   done
+  [[ $up == 1 ]] || { echo "FAIL: ferry did not start: $(cat "$log")" >&2; exit 1; }
   export FERRY_ENDPOINT="http://127.0.0.1:$port"
   export AWS_ACCESS_KEY_ID=ferry AWS_SECRET_ACCESS_KEY=ferry AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
 fi
@@ -68,6 +70,16 @@ arn=$(json 'd["ImportTableDescription"]["ImportArn"]' <<<"$out")
 [[ $arn == arn:aws:dynamodb:us-east-1:*:table/target-table-$suffix/import/* ]] || fail "ImportArn $arn"
 done_json=$(wait_import "$arn")
 [[ $(json 'd["ImportTableDescription"]["ImportStatus"]' <<<"$done_json") == COMPLETED ]] || fail "CSV import: $done_json"
+# The README's waiter agrees (it returns at once for a COMPLETED import).
+aws dynamodb wait import-completed --import-arn "$arn" || fail "wait import-completed failed for $arn"
+# The SDKs' retry of the same request (same ClientToken) after completion
+# answers the same import, not "Table already exists".
+token=$(json 'd["ImportTableDescription"]["ClientToken"]' <<<"$done_json")
+again=$(aws dynamodb import-table --client-token "$token" --s3-bucket-source "S3Bucket=$bucket,S3KeyPrefix=prefix" \
+  --input-format CSV --table-creation-parameters \
+  '{"TableName":"target-table-'$suffix'","KeySchema":[{"AttributeName":"hk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"hk","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}' \
+  --input-format-options '{"Csv": {"HeaderList": ["hk", "title", "artist", "year_of_release"], "Delimiter": ";"}}')
+[[ $(json 'd["ImportTableDescription"]["ImportArn"]' <<<"$again") == "$arn" ]] || fail "token replay answered $again"
 counts=$(json '"%d %d %d %d" % (d["ImportTableDescription"]["ProcessedItemCount"], d["ImportTableDescription"]["ImportedItemCount"], d["ImportTableDescription"]["ErrorCount"], d["ImportTableDescription"]["ProcessedSizeBytes"])' <<<"$done_json")
 size=$(wc -c <"$work/music.csv" | tr -d ' ')
 [[ $counts == "3 3 0 $size" ]] || fail "CSV counters $counts (expected 3 3 0 $size)"

@@ -6,7 +6,7 @@ E=(--endpoint-url "$FERRY_ENDPOINT")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-aws "${E[@]}" s3 mb s3://smoke-s3 >/dev/null
+aws "${E[@]}" s3 mb s3://smoke-s3 | grep -qx "make_bucket: smoke-s3" || { echo "mb failed"; exit 1; }
 head -c 20000000 /dev/urandom >"$work/big.bin"
 aws "${E[@]}" s3 cp "$work/big.bin" s3://smoke-s3/dir/big.bin >/dev/null
 aws "${E[@]}" s3 cp s3://smoke-s3/dir/big.bin "$work/back.bin" >/dev/null
@@ -23,5 +23,7 @@ aws "${E[@]}" s3api head-object --bucket smoke-s3 --key "tree/a/1.txt" \
 aws "${E[@]}" s3api list-objects-v2 --bucket smoke-s3 --delimiter / \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); assert sorted(p["Prefix"] for p in d["CommonPrefixes"]) == ["dir/", "tree/"], d'
 aws "${E[@]}" s3 rm --recursive s3://smoke-s3/ >/dev/null
-aws "${E[@]}" s3 rb s3://smoke-s3 >/dev/null
+[[ -z $(aws "${E[@]}" s3 ls --recursive s3://smoke-s3/) ]] || { echo "rm --recursive left objects"; exit 1; }
+aws "${E[@]}" s3 rb s3://smoke-s3 | grep -qx "remove_bucket: smoke-s3" || { echo "rb failed"; exit 1; }
+if aws "${E[@]}" s3api head-bucket --bucket smoke-s3 2>/dev/null; then echo "bucket still exists"; exit 1; fi
 echo "s3 smoke ok"

@@ -33,6 +33,12 @@ pub const SIGNATURE_MISMATCH_MESSAGE: &str = "The request signature we calculate
 pub const UNRECOGNIZED_CLIENT_MESSAGE: &str =
     "The security token included in the request is invalid.";
 
+/// The refusal of a presigned request whose `X-Amz-Expires` is over seven
+/// days. This is S3's wording (`AuthorizationQueryParametersError`); what
+/// DynamoDB itself says is not documented, so Ferry's JSON services send
+/// S3's sentence as an `IncompleteSignatureException` (a chosen mapping).
+pub const EXPIRES_TOO_LONG_MESSAGE: &str = "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires must be less than 604800 seconds";
+
 /// DynamoDB's message for an unsigned request.
 pub const MISSING_TOKEN_MESSAGE: &str = "Request is missing Authentication Token";
 

@@ -30,11 +30,11 @@ use std::time::SystemTime;
 
 pub use canonical::{sha256_hex, signature, signing_key, string_to_sign};
 pub use error::{
-    AuthError, CredentialsFileError, MISSING_TOKEN_MESSAGE, SIGNATURE_MISMATCH_MESSAGE,
-    UNRECOGNIZED_CLIENT_MESSAGE,
+    AuthError, CredentialsFileError, EXPIRES_TOO_LONG_MESSAGE, MISSING_TOKEN_MESSAGE,
+    SIGNATURE_MISMATCH_MESSAGE, UNRECOGNIZED_CLIENT_MESSAGE,
 };
 pub use s3::{INVALID_ACCESS_KEY_MESSAGE, S3Credentials};
-pub use verify::{MAX_SKEW, request_region, service_for_target};
+pub use verify::{MAX_EXPIRES_SECS, MAX_SKEW, request_region, service_for_target};
 
 /// Who signed a request: the access key id and the region of its scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +194,13 @@ impl Credentials {
         now: SystemTime,
     ) -> Result<Option<Principal>, AuthError> {
         verify::verify(self, parts, body, now, service_for_target(parts))
+    }
+
+    /// The checks of [`Credentials::verify`] that need no body (signature
+    /// shape, time, scope, known key), made before a body is read so that an
+    /// unauthenticated request costs no body buffering. Open: always `Ok`.
+    pub fn precheck(&self, parts: &http::request::Parts, now: SystemTime) -> Result<(), AuthError> {
+        verify::precheck(self, parts, now, service_for_target(parts))
     }
 
     /// [`Credentials::verify`] with an explicit service name for the scope.

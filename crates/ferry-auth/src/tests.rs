@@ -338,3 +338,183 @@ fn credentials_file_forms() {
         "credentials file line 2: aws_access_key_id without aws_secret_access_key"
     );
 }
+
+/// A DynamoDB ListTables presigned by aws-sigv4 at `at`, valid for `expires`.
+fn presigned(at: SystemTime, expires: Duration) -> http::request::Parts {
+    let identity = aws_credential_types::Credentials::new(AK, SK, None, None, "test").into();
+    let mut settings = SigningSettings::default();
+    settings.signature_location = aws_sigv4::http_request::SignatureLocation::QueryParams;
+    settings.expires_in = Some(expires);
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("dynamodb")
+        .time(at)
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let headers = [("host", "localhost:8000")];
+    let signable = SignableRequest::new(
+        "POST",
+        "http://localhost:8000/",
+        headers.iter().copied(),
+        SignableBody::Bytes(b"{}"),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let mut req = http::Request::builder()
+        .method("POST")
+        .uri("http://localhost:8000/")
+        .header("host", "localhost:8000")
+        .header("x-amz-target", "DynamoDB_20120810.ListTables")
+        .body(())
+        .unwrap();
+    instructions.apply_to_request_http1x(&mut req);
+    req.into_parts().0
+}
+
+fn with_query_param(
+    mut parts: http::request::Parts,
+    name: &str,
+    value: &str,
+) -> http::request::Parts {
+    let query = parts.uri.query().unwrap_or_default();
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.starts_with(&format!("{name}=")))
+        .collect();
+    let uri = format!("{}?{}&{name}={value}", parts.uri.path(), kept.join("&"));
+    parts.uri = uri.parse().unwrap();
+    parts
+}
+
+#[test]
+fn presigned_requests_are_verified_and_expire() {
+    let p = presigned(t0(), Duration::from_secs(300));
+    assert!(creds().verify(&p, b"{}", t0()).unwrap().is_some());
+    assert!(creds().precheck(&p, t0()).is_ok());
+    let late = t0() + Duration::from_secs(301);
+    let e = creds().verify(&p, b"{}", late).unwrap_err();
+    assert_eq!(e.code(), "InvalidSignatureException");
+    assert!(
+        e.message()
+            .starts_with("Signature expired: 20240301T120000Z"),
+        "{e:?}"
+    );
+    assert_eq!(creds().precheck(&p, late), Err(e));
+}
+
+#[test]
+fn presigned_expiry_is_capped_at_a_week_without_overflow() {
+    let week = presigned(t0(), Duration::from_secs(604_800));
+    assert!(creds().verify(&week, b"{}", t0()).is_ok());
+    let too_long = AuthError::IncompleteSignature(EXPIRES_TOO_LONG_MESSAGE.into());
+    // Past every integer type, past chrono's range, just over a week.
+    for raw in ["10000000000000", "99999999999999999999999", "604801"] {
+        let p = with_query_param(
+            presigned(t0(), Duration::from_secs(60)),
+            "X-Amz-Expires",
+            raw,
+        );
+        assert_eq!(err(&p, b"{}"), too_long, "{raw}");
+        assert_eq!(creds().precheck(&p, t0()), Err(too_long.clone()), "{raw}");
+    }
+    for raw in ["-1", "1e3", ""] {
+        let p = with_query_param(
+            presigned(t0(), Duration::from_secs(60)),
+            "X-Amz-Expires",
+            raw,
+        );
+        assert_eq!(
+            err(&p, b"{}"),
+            AuthError::IncompleteSignature(format!(
+                "X-Amz-Expires must be a non-negative integer, got '{raw}'. Re-examine the query-string parameters."
+            ))
+        );
+    }
+    // A ten-year-old request claiming a long validity is refused.
+    let old = t0() - Duration::from_secs(10 * 365 * 24 * 3600);
+    let p = with_query_param(
+        presigned(old, Duration::from_secs(60)),
+        "X-Amz-Expires",
+        "604800",
+    );
+    assert_eq!(err(&p, b"{}").code(), "InvalidSignatureException");
+}
+
+#[test]
+fn an_unsigned_payload_claim_does_not_free_the_body() {
+    let identity = aws_credential_types::Credentials::new(AK, SK, None, None, "test").into();
+    let mut settings = SigningSettings::default();
+    settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("dynamodb")
+        .time(t0())
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let headers = [
+        ("host", "localhost:8000"),
+        ("x-amz-target", "DynamoDB_20120810.ListTables"),
+    ];
+    let signable = SignableRequest::new(
+        "POST",
+        "http://localhost:8000/",
+        headers.iter().copied(),
+        SignableBody::UnsignedPayload,
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let mut req = http::Request::builder().method("POST").uri("/");
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let mut req = req.body(()).unwrap();
+    instructions.apply_to_request_http1x(&mut req);
+    let p = req.into_parts().0;
+    assert_eq!(p.headers["x-amz-content-sha256"], "UNSIGNED-PAYLOAD");
+    // Whatever the body, the signature is checked against its real hash.
+    for body in [&b"{}"[..], b"{\"Limit\":1}"] {
+        let e = err(&p, body);
+        assert_eq!(e.message(), SIGNATURE_MISMATCH_MESSAGE);
+    }
+    let p = with_header(p, "x-amz-content-sha256", "not-hex");
+    assert_eq!(err(&p, b"{}").message(), SIGNATURE_MISMATCH_MESSAGE);
+}
+
+proptest::proptest! {
+    /// No header or query value reaches a panic or an overflow: every input
+    /// ends in `Ok` or an `AuthError`.
+    #[test]
+    fn arbitrary_signature_parts_never_panic(
+        auth in "(AWS4-HMAC-SHA256 )?[ -~]{0,120}",
+        date in "[0-9TZ+ -]{0,20}",
+        expires in "-?[0-9]{0,25}",
+        credential in "[A-Za-z0-9/]{0,40}",
+        skew in 0u64..4_000_000_000,
+    ) {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(skew);
+        let mut p = ddb(b"{}");
+        if let Ok(v) = auth.parse() {
+            p.headers.insert("authorization", v);
+        }
+        if let Ok(v) = date.parse() {
+            p.headers.insert("x-amz-date", v);
+        }
+        let _ = creds().verify(&p, b"{}", now);
+        let _ = creds().precheck(&p, now);
+        p.headers.remove("authorization");
+        let query = format!(
+            "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+        );
+        if let Ok(uri) = query.replace(' ', "%20").replace('+', "%2B").parse() {
+            p.uri = uri;
+            let _ = creds().verify(&p, b"{}", now);
+            let _ = creds().precheck(&p, now);
+        }
+    }
+}

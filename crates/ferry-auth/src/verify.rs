@@ -16,6 +16,10 @@ use crate::{AuthError, Credentials, Principal, SIGNATURE_MISMATCH_MESSAGE};
 /// AWS's allowed clock skew.
 pub const MAX_SKEW: TimeDelta = TimeDelta::minutes(15);
 
+/// The longest validity a presigned request may claim (`X-Amz-Expires`):
+/// seven days, as every AWS service allows.
+pub const MAX_EXPIRES_SECS: i64 = 7 * 24 * 60 * 60;
+
 const BASIC_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 
 /// What the request says about its signature, from the header or the query.
@@ -179,11 +183,7 @@ fn query_claim(pairs: &[(String, String)]) -> Result<Claim, AuthError> {
     };
     let expires = match get("X-Amz-Expires") {
         None => None,
-        Some(e) => Some(e.parse::<i64>().map_err(|_| {
-            AuthError::IncompleteSignature(format!(
-                "X-Amz-Expires must be a non-negative integer, got '{e}'. Re-examine the query-string parameters."
-            ))
-        })?),
+        Some(e) => Some(parse_expires(&e)?),
     };
     Ok(Claim {
         algorithm,
@@ -195,12 +195,33 @@ fn query_claim(pairs: &[(String, String)]) -> Result<Claim, AuthError> {
     })
 }
 
+/// `X-Amz-Expires`: whole seconds from 0 to [`MAX_EXPIRES_SECS`]. A number too
+/// large for any integer type is "more than a week" too, never an overflow.
+fn parse_expires(raw: &str) -> Result<i64, AuthError> {
+    let all_digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits {
+        return Err(AuthError::IncompleteSignature(format!(
+            "X-Amz-Expires must be a non-negative integer, got '{raw}'. Re-examine the query-string parameters."
+        )));
+    }
+    match raw.parse::<i64>() {
+        Ok(secs) if secs <= MAX_EXPIRES_SECS => Ok(secs),
+        _ => Err(AuthError::IncompleteSignature(
+            crate::EXPIRES_TOO_LONG_MESSAGE.to_owned(),
+        )),
+    }
+}
+
 fn check_time(claim: &Claim, now: DateTime<Utc>) -> Result<(), AuthError> {
     let date = format_basic(claim.date);
-    let earliest = now - MAX_SKEW;
-    let latest = now + MAX_SKEW;
+    // Every bound is computed with checked arithmetic: a date at the edge of
+    // chrono's range must be refused, never overflow.
+    let earliest = now.checked_sub_signed(MAX_SKEW).unwrap_or(now);
+    let latest = now.checked_add_signed(MAX_SKEW).unwrap_or(now);
     let expired = match claim.expires {
-        Some(secs) => claim.date + TimeDelta::seconds(secs) < now,
+        Some(secs) => TimeDelta::try_seconds(secs)
+            .and_then(|d| claim.date.checked_add_signed(d))
+            .is_none_or(|end| end < now),
         None => claim.date < earliest,
     };
     if expired {
@@ -225,7 +246,7 @@ fn check_scope<'a>(
     claim: &'a Claim,
     service: &str,
     presigned: bool,
-) -> Result<Vec<&'a str>, AuthError> {
+) -> Result<[&'a str; 5], AuthError> {
     let signed: Vec<&str> = claim.signed_headers.split(';').collect();
     if !signed.iter().any(|h| h.eq_ignore_ascii_case("host")) {
         let place = if presigned {
@@ -244,7 +265,7 @@ fn check_scope<'a>(
         )));
     }
     let pieces: Vec<&str> = claim.credential.trim_end_matches('/').split('/').collect();
-    let [_, date, region, svc, term] = pieces[..] else {
+    let [key, date, region, svc, term] = pieces[..] else {
         return Err(AuthError::IncompleteSignature(format!(
             "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{}'",
             claim.credential
@@ -276,7 +297,7 @@ fn check_scope<'a>(
     if !problems.is_empty() {
         return Err(AuthError::InvalidSignature(problems.join(" ")));
     }
-    Ok(pieces)
+    Ok([key, date, region, svc, term])
 }
 
 fn canonical_request(
@@ -318,23 +339,25 @@ fn canonical_request(
     out
 }
 
-/// The payload hash the signer used: `x-amz-content-sha256` when sent (a hex
-/// digest must then be the body's), otherwise the body's SHA-256.
+/// The payload hash of a JSON-protocol request: always the SHA-256 of the
+/// body received. `x-amz-content-sha256` is S3's header; a hex digest sent
+/// anyway must be the body's, and any other value (`UNSIGNED-PAYLOAD`,
+/// `STREAMING-…`) is not honoured: the signature then covers the real body,
+/// so a signed request cannot be replayed with another body.
 fn payload_hash(parts: &http::request::Parts, body: &[u8]) -> Result<String, AuthError> {
     let actual = sha256_hex(body);
     match header_str(parts, "x-amz-content-sha256") {
-        Some(claimed) if claimed.len() == 64 && claimed.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            if claimed.eq_ignore_ascii_case(&actual) {
-                Ok(claimed.to_owned())
-            } else {
-                Err(AuthError::InvalidSignature(
-                    "The provided 'x-amz-content-sha256' header does not match what was computed."
-                        .to_owned(),
-                ))
-            }
+        Some(claimed)
+            if claimed.len() == 64
+                && claimed.bytes().all(|b| b.is_ascii_hexdigit())
+                && !claimed.eq_ignore_ascii_case(&actual) =>
+        {
+            Err(AuthError::InvalidSignature(
+                "The provided 'x-amz-content-sha256' header does not match what was computed."
+                    .to_owned(),
+            ))
         }
-        Some(claimed) => Ok(claimed.to_owned()),
-        None => Ok(actual),
+        _ => Ok(actual),
     }
 }
 
@@ -347,6 +370,57 @@ fn unverified_principal(parts: &http::request::Parts) -> Option<Principal> {
     Some(Principal { access_key, region })
 }
 
+/// What the checks before the body established: the claim, its scope and
+/// the signer's secret.
+struct Head<'c> {
+    claim: Claim,
+    query: Vec<(String, String)>,
+    /// `[access key, date, region, service, terminator]`.
+    scope: [String; 5],
+    secret: &'c str,
+}
+
+/// Every check that needs no body, in DynamoDB's order: the signature's
+/// presence and shape, its time, its scope, a known access key.
+fn head<'c>(
+    creds: &'c Credentials,
+    parts: &http::request::Parts,
+    now: DateTime<Utc>,
+    service: &str,
+) -> Result<Head<'c>, AuthError> {
+    let query = parts.uri.query().map(parse_query).unwrap_or_default();
+    let (claim, presigned) = match header_str(parts, "authorization") {
+        Some(auth) if auth.trim_start().starts_with("AWS4-") => (header_claim(parts, auth)?, false),
+        Some(_) => return Err(AuthError::MissingAuthenticationToken),
+        None if query.iter().any(|(k, _)| k == "X-Amz-Signature") => (query_claim(&query)?, true),
+        None => return Err(AuthError::MissingAuthenticationToken),
+    };
+    check_time(&claim, now)?;
+    let scope = check_scope(&claim, service, presigned)?.map(str::to_owned);
+    let Some(secret) = creds.secret(&scope[0]) else {
+        return Err(AuthError::UnrecognizedClient);
+    };
+    Ok(Head {
+        claim,
+        query,
+        scope,
+        secret,
+    })
+}
+
+/// The checks of [`head`] alone, made before a body is read.
+pub(crate) fn precheck(
+    creds: &Credentials,
+    parts: &http::request::Parts,
+    now: SystemTime,
+    service: &str,
+) -> Result<(), AuthError> {
+    if creds.is_open() {
+        return Ok(());
+    }
+    head(creds, parts, now.into(), service).map(|_| ())
+}
+
 pub(crate) fn verify(
     creds: &Credentials,
     parts: &http::request::Parts,
@@ -357,24 +431,13 @@ pub(crate) fn verify(
     if creds.is_open() {
         return Ok(unverified_principal(parts));
     }
-    let now: DateTime<Utc> = now.into();
-    let query = parts.uri.query().map(parse_query).unwrap_or_default();
-
-    let (claim, presigned) = match header_str(parts, "authorization") {
-        Some(auth) if auth.trim_start().starts_with("AWS4-") => (header_claim(parts, auth)?, false),
-        Some(_) => return Err(AuthError::MissingAuthenticationToken),
-        None if query.iter().any(|(k, _)| k == "X-Amz-Signature") => (query_claim(&query)?, true),
-        None => return Err(AuthError::MissingAuthenticationToken),
-    };
-    check_time(&claim, now)?;
-    let scope = check_scope(&claim, service, presigned)?;
-    let [access_key, date, region, svc, term] = scope[..] else {
-        unreachable!("check_scope returns five pieces");
-    };
-    let Some(secret) = creds.secret(access_key) else {
-        return Err(AuthError::UnrecognizedClient);
-    };
-
+    let Head {
+        claim,
+        query,
+        scope,
+        secret,
+    } = head(creds, parts, now.into(), service)?;
+    let [access_key, date, region, svc, term] = &scope;
     let hash = payload_hash(parts, body)?;
     let creq = canonical_request(parts, &query, &claim.signed_headers, &hash);
     let sts = string_to_sign(
@@ -390,7 +453,7 @@ pub(crate) fn verify(
         ));
     }
     Ok(Some(Principal {
-        access_key: access_key.to_owned(),
-        region: region.to_owned(),
+        access_key: access_key.clone(),
+        region: region.clone(),
     }))
 }

@@ -13,6 +13,9 @@
 //!   lenient there, hence this parser;
 //! - empty and whitespace-only lines are skipped and not counted;
 //! - a row whose column count differs from the header's is an error;
+//! - a value that does not fit its column's type (`abc` in a column typed N,
+//!   bad base64 in one typed B) is a [`crate::RecordErrorKind::InvalidValue`]: an
+//!   item error, not a row that cannot be read;
 //! - an empty field is omitted from the item; the columns named in `types`
 //!   (the key attributes of the table and its indexes) become S, N or B
 //!   (B decoded from base64); every other column is S;
@@ -317,14 +320,13 @@ impl<R: BufRead> CsvReader<R> {
             let name = &header[column];
             let value = match self.kinds[column] {
                 ScalarType::S => AttributeValue::S(text.to_owned()),
-                ScalarType::N => AttributeValue::N(
-                    Number::parse(text)
-                        .map_err(|e| RecordError::new(msg::invalid_number(name, &e.message())))?,
-                ),
+                ScalarType::N => AttributeValue::N(Number::parse(text).map_err(|e| {
+                    RecordError::invalid_value(msg::invalid_number(name, &e.message()))
+                })?),
                 ScalarType::B => AttributeValue::B(
                     BASE64_LENIENT
                         .decode(text)
-                        .map_err(|_| RecordError::new(msg::csv_invalid_base64(name)))?,
+                        .map_err(|_| RecordError::invalid_value(msg::csv_invalid_base64(name)))?,
                 ),
             };
             pairs.push((name.clone(), value));

@@ -329,3 +329,28 @@ proptest! {
         }
     }
 }
+
+/// Issue 9 item 1 (the class): a DynamoDB JSON line nested far deeper than
+/// any parser's limit is one record error, on both parsers, never a stack
+/// overflow; the next line is still read.
+#[test]
+fn deep_lines_are_record_errors() {
+    for levels in [200, 100_000] {
+        let value = format!(
+            "{}{{\"S\":\"x\"}}{}",
+            "{\"L\":[".repeat(levels),
+            "]}".repeat(levels)
+        );
+        let line = format!("{{\"Item\":{{\"a\":{value}}}}}");
+        assert!(parse_item_line(line.as_bytes()).is_err(), "{levels}");
+        assert!(
+            parse_item_line_with_serde(line.as_bytes()).is_err(),
+            "{levels}"
+        );
+        let text = format!("{line}\n{{\"Item\":{{\"b\":{{\"N\":\"1\"}}}}}}\n");
+        let got = read(text.as_bytes());
+        assert_eq!(got.len(), 2, "{levels}");
+        assert!(got[0].1.is_err(), "{levels}");
+        assert_eq!(got[1].1, Ok(item(&[("b", n("1"))])), "{levels}");
+    }
+}

@@ -18,12 +18,32 @@ pub enum FormatError {
 #[error("{message}")]
 pub struct RecordError {
     pub message: String,
+    pub kind: RecordErrorKind,
+}
+
+/// Whether the record could be read at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordErrorKind {
+    /// The record cannot be read as the format (not JSON, unbalanced
+    /// quotes, wrong column count): what follows it cannot be trusted.
+    Unreadable,
+    /// The record was read, but a value does not fit its declared type (a
+    /// CSV key column typed N holding `abc`): an item error like any other.
+    InvalidValue,
 }
 
 impl RecordError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         RecordError {
             message: message.into(),
+            kind: RecordErrorKind::Unreadable,
+        }
+    }
+
+    pub(crate) fn invalid_value(message: impl Into<String>) -> Self {
+        RecordError {
+            message: message.into(),
+            kind: RecordErrorKind::InvalidValue,
         }
     }
 }

@@ -47,7 +47,7 @@ mod reader;
 mod test_support;
 
 pub use compress::Compression;
-pub use errors::{FormatError, RecordError};
+pub use errors::{FormatError, RecordError, RecordErrorKind};
 pub use ferry_model::Item;
 pub use reader::{InputFormat, ItemReader, open_reader};
 

@@ -21,9 +21,10 @@ pub use schema::{
 };
 pub use size::{MAX_ITEM_SIZE, item_size, number_size, value_size};
 pub use validate::{
-    IndexKeyContext, MAX_HASH_KEY_SIZE, MAX_NESTING_DEPTH, MAX_RANGE_KEY_SIZE, ValidationError,
-    nesting_depth, validate_index_keys, validate_item, validate_key, validate_key_only,
-    validate_value,
+    EMPTY_ATTRIBUTE_NAME, IndexKeyContext, MAX_ATTRIBUTE_NAME_SIZE, MAX_HASH_KEY_SIZE,
+    MAX_NESTING_DEPTH, MAX_RANGE_KEY_SIZE, TOO_DEEP, ValidationError, fits_index, nesting_depth,
+    validate_index_keys, validate_item, validate_key, validate_key_only, validate_value,
+    validate_written_item,
 };
 pub use value::wire::{EMPTY_VALUE_MESSAGE, MULTIPLE_TYPES_MESSAGE, NULL_FALSE_MESSAGE};
 pub use value::{AttributeValue, Item, PrimaryKey, serde_error_validation_message};

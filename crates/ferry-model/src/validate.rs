@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::size::{MAX_ITEM_SIZE, item_size};
-use crate::{AttributeValue, IndexDef, Item, KeyAttr, KeySchema, PrimaryKey};
+use crate::{AttributeValue, IndexDef, Item, KeyAttr, KeySchema, PrimaryKey, TableDef};
 
 #[cfg(test)]
 mod tests;
@@ -38,23 +38,83 @@ pub const MAX_NESTING_DEPTH: usize = 32;
 pub const MAX_HASH_KEY_SIZE: usize = 2048;
 /// Largest sort key value, in bytes.
 pub const MAX_RANGE_KEY_SIZE: usize = 1024;
+/// Longest attribute name (top-level or a map key), in bytes.
+pub const MAX_ATTRIBUTE_NAME_SIZE: usize = 65_535;
+
+/// DynamoDB's message for an attribute with an empty name.
+pub const EMPTY_ATTRIBUTE_NAME: &str =
+    "One or more parameter values were invalid: An attribute name cannot be empty";
 
 const INVALID: &str = "One or more parameter values were invalid: ";
 const NOT_VALID: &str = "One or more parameter values are not valid. ";
 const ITEM_TOO_LARGE: &str = "Item size has exceeded the maximum allowed size";
-const TOO_DEEP: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+/// DynamoDB's message for a value nested deeper than [`MAX_NESTING_DEPTH`].
+pub const TOO_DEEP: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 const KEY_MISMATCH: &str = "The provided key element does not match the schema";
 
-/// Check every value of an item (empty sets, duplicate set members, nesting
-/// depth), then its size.
+/// Check every attribute name (not empty, at most 64 KiB) and value (empty
+/// sets, duplicate set members, nesting depth) of an item, then its size.
 pub fn validate_item(item: &Item) -> Result<(), ValidationError> {
-    for value in item.values() {
-        validate_value(value)?;
-    }
+    validate_item_contents(item)?;
     if item_size(item) > MAX_ITEM_SIZE {
         return Err(ValidationError::new(ITEM_TOO_LARGE));
     }
     Ok(())
+}
+
+/// [`validate_item`] without the size check.
+fn validate_item_contents(item: &Item) -> Result<(), ValidationError> {
+    for (name, value) in item {
+        check_attribute_name(name)?;
+        validate_value(value)?;
+        check_map_keys(value)?;
+    }
+    Ok(())
+}
+
+/// An attribute name: not empty, at most [`MAX_ATTRIBUTE_NAME_SIZE`] bytes.
+/// (AWS's text for an over-long name is not known; this one is Ferry's,
+/// see docs/limits.md.)
+fn check_attribute_name(name: &str) -> Result<(), ValidationError> {
+    if name.is_empty() {
+        return Err(ValidationError::new(EMPTY_ATTRIBUTE_NAME));
+    }
+    if name.len() > MAX_ATTRIBUTE_NAME_SIZE {
+        return Err(ValidationError::new(format!(
+            "{INVALID}Size of an attribute name has exceeded the maximum size limit of {MAX_ATTRIBUTE_NAME_SIZE} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Every check DynamoDB applies to an item before it is stored, on every
+/// write path: attribute names, values (sets, nesting depth), size, the
+/// table key and the secondary-index keys (types, emptiness, sizes). Returns
+/// the item's primary key.
+pub fn validate_written_item(
+    item: &Item,
+    def: &TableDef,
+    how: IndexKeyContext,
+) -> Result<PrimaryKey, ValidationError> {
+    match how {
+        IndexKeyContext::Put => {
+            validate_item(item)?;
+            let key = validate_key(item, &def.key)?;
+            validate_index_keys(item, &def.indexes, IndexKeyContext::Put)?;
+            Ok(key)
+        }
+        IndexKeyContext::Update => {
+            validate_item_contents(item)?;
+            if item_size(item) > MAX_ITEM_SIZE {
+                return Err(ValidationError::new(
+                    "Item size to update has exceeded the maximum allowed size",
+                ));
+            }
+            let key = validate_key(item, &def.key)?;
+            validate_index_keys(item, &def.indexes, IndexKeyContext::Update)?;
+            Ok(key)
+        }
+    }
 }
 
 /// Check one value, anywhere (an item attribute, an expression value):
@@ -74,6 +134,18 @@ pub fn nesting_depth(value: &AttributeValue) -> usize {
         AttributeValue::M(m) => 1 + m.values().map(nesting_depth).max().unwrap_or(0),
         AttributeValue::L(l) => 1 + l.iter().map(nesting_depth).max().unwrap_or(0),
         _ => 1,
+    }
+}
+
+/// Map keys anywhere inside a value follow the attribute-name rules.
+fn check_map_keys(value: &AttributeValue) -> Result<(), ValidationError> {
+    match value {
+        AttributeValue::M(m) => m.iter().try_for_each(|(name, v)| {
+            check_attribute_name(name)?;
+            check_map_keys(v)
+        }),
+        AttributeValue::L(l) => l.iter().try_for_each(check_map_keys),
+        _ => Ok(()),
     }
 }
 
@@ -180,19 +252,15 @@ fn check_key_content(
             "{NOT_VALID}The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}"
         )));
     }
-    match role {
-        KeyRole::Hash if len > MAX_HASH_KEY_SIZE => Err(ValidationError::new(format!(
-            "{INVALID}Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_SIZE} bytes"
-        ))),
-        KeyRole::Range if len > MAX_RANGE_KEY_SIZE => Err(ValidationError::new(format!(
-            "{INVALID}Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY_SIZE} bytes"
-        ))),
-        _ => Ok(()),
+    if key_size_exceeded(value, role) {
+        return Err(key_size_error(role));
     }
+    Ok(())
 }
 
-/// How an item reached its secondary-index check: the messages for an empty
-/// index key value differ between a written item and an update expression.
+/// How an item is about to be written: several messages (empty or too long
+/// index keys, item size) differ between a written item and the result of an
+/// update expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IndexKeyContext {
     /// PutItem, BatchWriteItem, TransactWriteItems Put, imports.
@@ -246,5 +314,71 @@ pub fn validate_index_keys(
             )));
         }
     }
+    for (index, attr, value) in present() {
+        let role = if attr.name == index.key.hash.name {
+            KeyRole::Hash
+        } else {
+            KeyRole::Range
+        };
+        if key_size_exceeded(value, role) {
+            // AWS documents the update wording ("The update expression
+            // attempted to update the secondary index key beyond allowed size
+            // limits"); for a written item it answers the table key's texts.
+            return Err(match context {
+                IndexKeyContext::Put => key_size_error(role),
+                IndexKeyContext::Update => ValidationError::new(format!(
+                    "{INVALID}The update expression attempted to update the secondary index key beyond allowed size limits"
+                )),
+            });
+        }
+    }
     Ok(())
+}
+
+/// Whether the index-key values of `item` all fit an index entry: present,
+/// of the declared type, not empty, within the key size limits. A GSI
+/// backfill leaves out the items for which this is false, as DynamoDB does.
+pub fn fits_index(item: &Item, index: &IndexDef) -> bool {
+    let fits = |attr: &KeyAttr, role| {
+        item.get(&attr.name).is_some_and(|v| {
+            v.scalar_type() == Some(attr.ty) && !is_empty_key(v) && !key_size_exceeded(v, role)
+        })
+    };
+    fits(&index.key.hash, KeyRole::Hash)
+        && index
+            .key
+            .range
+            .as_ref()
+            .is_none_or(|r| fits(r, KeyRole::Range))
+}
+
+fn is_empty_key(value: &AttributeValue) -> bool {
+    matches!(value, AttributeValue::S(s) if s.is_empty())
+        || matches!(value, AttributeValue::B(b) if b.is_empty())
+}
+
+/// Whether a key value (S or B; numbers always fit) is over its size limit.
+fn key_size_exceeded(value: &AttributeValue, role: KeyRole) -> bool {
+    let len = match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.len(),
+        _ => return false,
+    };
+    len > match role {
+        KeyRole::Hash => MAX_HASH_KEY_SIZE,
+        KeyRole::Range => MAX_RANGE_KEY_SIZE,
+    }
+}
+
+/// DynamoDB's texts for a key value over its size limit (sic: no space in
+/// "limit of2048").
+fn key_size_error(role: KeyRole) -> ValidationError {
+    ValidationError::new(match role {
+        KeyRole::Hash => format!(
+            "{INVALID}Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_SIZE} bytes"
+        ),
+        KeyRole::Range => format!(
+            "{INVALID}Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY_SIZE} bytes"
+        ),
+    })
 }

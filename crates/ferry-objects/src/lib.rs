@@ -23,6 +23,8 @@ mod config;
 mod embedded;
 mod error;
 mod external;
+#[cfg(feature = "test-util")]
+pub mod moto;
 pub mod names;
 pub mod store;
 pub mod stream;

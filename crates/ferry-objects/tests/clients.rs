@@ -3,10 +3,7 @@
 //! `moto_server` (a real S3-compatible server Ferry does not implement),
 //! started here on a free port.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -17,54 +14,6 @@ use ferry_objects::{
 use futures::TryStreamExt as _;
 use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts moto_server, or returns `None` (with a notice) when it is not
-/// installed and `CI` is unset. In CI a missing moto_server fails the test.
-fn start_moto() -> Option<Moto> {
-    let port = free_port();
-    let spawned = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match spawned {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "NOTICE: moto_server not runnable ({e}); skipping the external-endpoint test"
-            );
-            return None;
-        }
-        Err(e) => panic!("moto_server is required in CI: {e}"),
-    };
-    let moto = Moto { child, port };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
 
 /// One raw, unsigned HTTP request to moto (it accepts any credentials).
 async fn raw(port: u16, method: &str, path: &str) -> String {
@@ -259,7 +208,9 @@ async fn embedded_client() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn external_client_against_moto() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = ferry_objects::moto::start("the external-endpoint test") else {
+        return;
+    };
     let endpoint = format!("http://127.0.0.1:{}", moto.port);
     let created = raw(moto.port, "PUT", "/ext-bucket").await;
     assert!(created.starts_with("HTTP/1.1 200"), "{created}");

@@ -92,6 +92,13 @@ impl S3Endpoint {
     pub async fn call_body(&self, mut req: Request<Body>) -> Response<Body> {
         if self.open {
             strip_signature(&mut req);
+        } else if let Some(message) = expires_problem(req.uri()) {
+            let mut r = Response::new(Body::from(error_xml(
+                "AuthorizationQueryParametersError",
+                message,
+            )));
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            return finish_response(r);
         }
         let resp = match self.service.call(req).await {
             Ok(r) => r,
@@ -102,7 +109,29 @@ impl S3Endpoint {
                 r
             }
         };
+        if resp.status().is_client_error() {
+            // One line per refused request, at debug: refusals are the
+            // client's business (s3s' own ERROR lines are filtered out).
+            tracing::debug!(status = resp.status().as_u16(), "s3 request refused");
+        }
         finish_response(resp)
+    }
+}
+
+/// S3's refusal of a presigned URL's `X-Amz-Expires` that s3s does not make
+/// itself: more than seven days (S3's wording), or not a number (MinIO's
+/// wording; S3's own is not documented).
+fn expires_problem(uri: &http::Uri) -> Option<&'static str> {
+    let raw = uri
+        .query()?
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-Expires="))?;
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(msg::EXPIRES_NOT_A_NUMBER);
+    }
+    match raw.parse::<u64>() {
+        Ok(secs) if secs <= ferry_auth::MAX_EXPIRES_SECS.unsigned_abs() => None,
+        _ => Some(ferry_auth::EXPIRES_TOO_LONG_MESSAGE),
     }
 }
 

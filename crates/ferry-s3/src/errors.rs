@@ -31,6 +31,7 @@ pub mod msg {
     pub const ACCESS_DENIED: &str = "Access Denied";
     pub const CONTENT_SHA256: &str =
         "The provided 'x-amz-content-sha256' header does not match what was computed.";
+    pub const EXPIRES_NOT_A_NUMBER: &str = "X-Amz-Expires should be a number";
     pub const INCOMPLETE_BODY: &str =
         "You did not provide the number of bytes specified by the Content-Length HTTP header.";
 }

@@ -126,7 +126,7 @@ fn select_range(
     match range {
         None => Ok((0, size, None)),
         Some(r) => {
-            let rg = r.check(size).map_err(|_| {
+            let unsatisfiable = || {
                 let mut e = err(S3ErrorCode::InvalidRange, msg::INVALID_RANGE);
                 let mut h = HeaderMap::new();
                 if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
@@ -134,7 +134,14 @@ fn select_range(
                 }
                 e.set_headers(h);
                 e
-            })?;
+            };
+            // An empty object satisfies no range, a suffix one included
+            // (s3s' check gives `0..0` for `bytes=-N` there): 416 as S3.
+            let rg = r
+                .check(size)
+                .ok()
+                .filter(|rg| !rg.is_empty())
+                .ok_or_else(unsatisfiable)?;
             let len = rg.end - rg.start;
             Ok((
                 rg.start,

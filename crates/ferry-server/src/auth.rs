@@ -3,7 +3,8 @@
 //! SigV4 signature (ferry-auth's verifier) or gets the error DynamoDB sends
 //! (`MissingAuthenticationTokenException`, `IncompleteSignatureException`,
 //! `UnrecognizedClientException`, `InvalidSignatureException`, all 400).
-//! With no credentials every request is accepted, signed or not.
+//! With no credentials every request is accepted, signed or not. The checks
+//! that need no body run before the body is read ([`precheck`]).
 
 use std::time::SystemTime;
 
@@ -19,6 +20,15 @@ fn code(e: &AuthError) -> ErrorCode {
         AuthError::UnrecognizedClient => ErrorCode::UnrecognizedClientException,
         AuthError::InvalidSignature(_) => ErrorCode::InvalidSignatureException,
     }
+}
+
+/// The checks that need no body (signature shape, time, scope, known key),
+/// made before a body is read.
+pub fn precheck(state: &AppState, parts: &http::request::Parts) -> Result<(), ApiError> {
+    state
+        .credentials
+        .precheck(parts, SystemTime::now())
+        .map_err(|e| ApiError::new(code(&e), e.message()))
 }
 
 /// Accept or refuse one request.

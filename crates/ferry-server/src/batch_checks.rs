@@ -25,7 +25,7 @@ fn bad_table_name(k: &str) -> bool {
 }
 
 /// An attribute value as the Java SDK's `toString` prints it.
-fn java_value(v: &AttributeValue) -> String {
+pub fn java_value(v: &AttributeValue) -> String {
     let list = |parts: Vec<String>| format!("[{}]", parts.join(", "));
     match v {
         AttributeValue::S(s) => format!("AttributeValue(S={s})"),
@@ -57,7 +57,7 @@ fn java_value(v: &AttributeValue) -> String {
     }
 }
 
-fn java_item(item: &Item) -> String {
+pub fn java_item(item: &Item) -> String {
     let parts: Vec<String> = item
         .iter()
         .map(|(k, v)| format!("{k}={}", java_value(v)))

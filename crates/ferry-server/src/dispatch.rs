@@ -7,7 +7,8 @@ use crate::errors::ApiError;
 use crate::router::{LogsOperation, Operation};
 use crate::state::AppState;
 use crate::{
-    account, backups, batch, exports, imports, items, logs, query, scan, tables, tags, ttl, wire,
+    account, backups, batch, exports, imports, items, logs, query, scan, tables, tags, transact,
+    ttl, wire,
 };
 
 fn json<T: Serialize>(r: Result<T, ApiError>) -> Result<Vec<u8>, ApiError> {
@@ -30,6 +31,8 @@ pub async fn dynamodb(state: &AppState, op: Operation, body: &[u8]) -> Result<Ve
         Operation::Scan => json(scan::scan(state, body).await),
         Operation::BatchWriteItem => json(batch::batch_write_item(state, body).await),
         Operation::BatchGetItem => json(batch::batch_get_item(state, body).await),
+        Operation::TransactWriteItems => json(transact::transact_write_items(state, body).await),
+        Operation::TransactGetItems => json(transact::transact_get_items(state, body).await),
         Operation::ImportTable => json(imports::import_table(state, body).await),
         Operation::DescribeImport => json(imports::describe_import(state, body).await),
         Operation::ListImports => json(imports::list_imports(state, body).await),

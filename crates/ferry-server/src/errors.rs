@@ -36,6 +36,7 @@ pub enum ErrorCode {
     ItemCollectionSizeLimitExceededException,
     TransactionConflictException,
     TransactionCanceledException,
+    TransactionInProgressException,
     IdempotentParameterMismatchException,
     ImportNotFoundException,
     ImportConflictException,
@@ -52,6 +53,13 @@ pub enum ErrorCode {
     // CloudWatch Logs (bare codes)
     InvalidParameterException,
     ServiceUnavailableException,
+    // HTTP-level refusals, sent with an empty body (see `ErrorCode::has_body`)
+    /// A body over the 16 MB limit (declared, received or decompressed):
+    /// HTTP 413 with no body, as DynamoDB answers it.
+    RequestEntityTooLarge,
+    /// A body not received within the body-read timeout: HTTP 408, no body
+    /// (Ferry's choice; the connection is closed after it).
+    RequestTimeout,
 }
 
 /// The namespace a code is sent under.
@@ -90,6 +98,7 @@ impl ErrorCode {
             }
             ErrorCode::TransactionConflictException => "TransactionConflictException",
             ErrorCode::TransactionCanceledException => "TransactionCanceledException",
+            ErrorCode::TransactionInProgressException => "TransactionInProgressException",
             ErrorCode::IdempotentParameterMismatchException => {
                 "IdempotentParameterMismatchException"
             }
@@ -111,7 +120,17 @@ impl ErrorCode {
             ErrorCode::InternalServerError => "InternalServerError",
             ErrorCode::InvalidParameterException => "InvalidParameterException",
             ErrorCode::ServiceUnavailableException => "ServiceUnavailableException",
+            ErrorCode::RequestEntityTooLarge => "RequestEntityTooLarge",
+            ErrorCode::RequestTimeout => "RequestTimeout",
         }
+    }
+
+    /// False for the HTTP-level refusals answered with an empty body.
+    pub fn has_body(self) -> bool {
+        !matches!(
+            self,
+            ErrorCode::RequestEntityTooLarge | ErrorCode::RequestTimeout
+        )
     }
 
     fn namespace(self) -> Namespace {
@@ -123,7 +142,9 @@ impl ErrorCode {
             | ErrorCode::InvalidSignatureException
             | ErrorCode::IncompleteSignatureException
             | ErrorCode::AccessDeniedException
-            | ErrorCode::ThrottlingException => Namespace::CoralService,
+            | ErrorCode::ThrottlingException
+            | ErrorCode::RequestEntityTooLarge
+            | ErrorCode::RequestTimeout => Namespace::CoralService,
             ErrorCode::ValidationException => Namespace::CoralValidate,
             ErrorCode::ResourceNotFoundException
             | ErrorCode::ResourceInUseException
@@ -134,6 +155,7 @@ impl ErrorCode {
             | ErrorCode::ItemCollectionSizeLimitExceededException
             | ErrorCode::TransactionConflictException
             | ErrorCode::TransactionCanceledException
+            | ErrorCode::TransactionInProgressException
             | ErrorCode::IdempotentParameterMismatchException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
@@ -158,6 +180,8 @@ impl ErrorCode {
         match self {
             ErrorCode::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::ServiceUnavailableException => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::RequestEntityTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::SerializationException
             | ErrorCode::UnknownOperationException
             | ErrorCode::MissingAuthenticationTokenException
@@ -176,6 +200,7 @@ impl ErrorCode {
             | ErrorCode::ItemCollectionSizeLimitExceededException
             | ErrorCode::TransactionConflictException
             | ErrorCode::TransactionCanceledException
+            | ErrorCode::TransactionInProgressException
             | ErrorCode::IdempotentParameterMismatchException
             | ErrorCode::ImportNotFoundException
             | ErrorCode::ImportConflictException
@@ -284,6 +309,9 @@ impl ApiError {
     /// The JSON error body for DynamoDB (`bare_type` false) or CloudWatch
     /// Logs (`bare_type` true: `__type` without namespace).
     pub fn body(&self, bare_type: bool) -> Vec<u8> {
+        if !self.code.has_body() {
+            return Vec::new();
+        }
         let mut map = serde_json::Map::new();
         let ty = if bare_type {
             self.code.name().to_string()
@@ -292,8 +320,12 @@ impl ApiError {
         };
         map.insert("__type".into(), serde_json::Value::String(ty));
         if let Some(message) = &self.message {
-            // DynamoDB's serialization layer capitalises the member.
-            let key = if self.code == ErrorCode::SerializationException {
+            // DynamoDB's serialization layer capitalises the member, and so
+            // does TransactionCanceledException's body.
+            let key = if matches!(
+                self.code,
+                ErrorCode::SerializationException | ErrorCode::TransactionCanceledException
+            ) {
                 "Message"
             } else {
                 "message"

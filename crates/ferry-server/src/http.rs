@@ -1,28 +1,27 @@
-//! HTTP: the accept loop (hyper 1, HTTP/1.1 and HTTP/2), graceful shutdown,
-//! and the one service in front of everything. It routes on `X-Amz-Target`
-//! (see `router.rs`), reads JSON bodies, and frames every JSON answer the
-//! way DynamoDB does: `Content-Type`, `x-amzn-RequestId`, `x-amz-crc32`.
+//! HTTP: the one service in front of everything (connections, their cap and
+//! timeouts are `conn.rs`'s). It answers CORS preflights and the health
+//! check (`web.rs`), sends requests without `X-Amz-Target` to S3, routes the
+//! rest on `X-Amz-Target` (see `router.rs`), reads JSON bodies only after the
+//! signature's header part passed and within the limits of `intake.rs`, and
+//! frames every JSON answer the way DynamoDB does: `Content-Type`,
+//! `x-amzn-RequestId`, `x-amz-crc32`, `Server`, CORS, gzip when asked.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
 use rand::Rng as _;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 use crate::dispatch;
 use crate::errors::{ApiError, ErrorCode};
+use crate::intake::{self, BodyBudget};
 use crate::router::{self, Route};
 use crate::state::{AppState, RequestInfo, with_request};
+use crate::web;
 
 /// A boxed error of a response body.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -30,69 +29,19 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Response body type of every service on the port.
 pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 
-/// Largest JSON request body accepted (DynamoDB's own limit is 16 MB).
-const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
-
-/// How long a graceful shutdown waits for in-flight connections.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Accept connections until `shutdown` turns true, then drain.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<AppState>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut conns = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let state = state.clone();
-                let mut stop = shutdown.clone();
-                conns.spawn(async move {
-                    let svc = hyper::service::service_fn(move |req| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(state, req).await) }
-                    });
-                    let builder = auto::Builder::new(TokioExecutor::new());
-                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        res = conn.as_mut() => {
-                            if let Err(e) = res {
-                                tracing::debug!(error = %e, "connection ended with an error");
-                            }
-                        }
-                        _ = stopped(&mut stop) => {
-                            conn.as_mut().graceful_shutdown();
-                            let _ = conn.await;
-                        }
-                    }
-                });
-            }
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            _ = stopped(&mut shutdown) => break,
-        }
-    }
-    drop(listener);
-    let drain = async { while conns.join_next().await.is_some() {} };
-    if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
-        tracing::warn!("connections still open after the drain timeout; closing them");
-        conns.abort_all();
-    }
+/// The server-wide request limits (built once from the `Config`).
+pub struct Limits {
+    pub budget: BodyBudget,
+    pub body_read_timeout: Duration,
 }
 
-/// Resolve once the shutdown flag is set.
-async fn stopped(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|s| *s).await;
+impl Limits {
+    pub fn new(config: &crate::Config) -> Self {
+        Limits {
+            budget: BodyBudget::new(config.body_memory_limit),
+            body_read_timeout: config.body_read_timeout,
+        }
+    }
 }
 
 fn full(bytes: impl Into<Bytes>) -> Body {
@@ -117,39 +66,50 @@ enum Flavour {
     Logs,
 }
 
-async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> {
+pub async fn handle(
+    state: Arc<AppState>,
+    limits: Arc<Limits>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    if web::is_preflight(&req) {
+        let mut resp = web::preflight::<Body>(req.headers());
+        set_header(&mut resp, "x-amzn-RequestId", &request_id());
+        return resp;
+    }
+    if web::is_health_check(&req) {
+        return health(&state, req.headers());
+    }
     let target = req
         .headers()
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok());
     let route = router::route(target);
     if route == Route::S3 {
-        return crate::s3::handle(&state, req).await;
+        return crate::s3::handle(&state, limits.body_read_timeout, req).await;
     }
     let id = request_id();
     let flavour = match route {
         Route::Logs(_) | Route::LogsUnknown => Flavour::Logs,
         _ => Flavour::DynamoDb,
     };
-    if req.method() != Method::POST {
+    let (parts, body) = req.into_parts();
+    let reply = Reply {
+        flavour,
+        id: &id,
+        request: &parts.headers,
+    };
+    if parts.method != Method::POST {
         let mut resp = Response::new(full(&b"<UnknownOperationException/>\n"[..]));
         *resp.status_mut() = StatusCode::NOT_FOUND;
         set_header(&mut resp, "x-amzn-RequestId", &id);
+        web::decorate(&parts.headers, resp.headers_mut());
         return resp;
     }
-    let (parts, body) = req.into_parts();
     let region = ferry_auth::request_region(&parts).unwrap_or_else(|| state.config.region.clone());
-    let body = match Limited::new(body, MAX_JSON_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            tracing::debug!(error = %e, "request body could not be read");
-            let err = ApiError::bare(ErrorCode::SerializationException);
-            return json_response(flavour, &id, Err(err));
-        }
+    let body = match read_body(&state, &limits, &parts, body).await {
+        Ok(b) => b,
+        Err(e) => return reply.send(Err(e)),
     };
-    if let Err(e) = crate::auth::verify(&state, &parts, &body) {
-        return json_response(flavour, &id, Err(e));
-    }
     let info = RequestInfo {
         region,
         request_id: id.clone(),
@@ -163,17 +123,64 @@ async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Body> 
     let result = with_request(info, async {
         match route {
             Route::DynamoDb(op) => {
-                crate::account::with_host(host, dispatch::dynamodb(&state, op, &body)).await
+                crate::account::with_host(host, dispatch::dynamodb(&state, op, &body.bytes)).await
             }
-            Route::Logs(op) => dispatch::logs(&state, op, &body).await,
-            Route::AdvanceClock => advance_clock(&state, &body).await,
+            Route::Logs(op) => dispatch::logs(&state, op, &body.bytes).await,
+            Route::AdvanceClock => advance_clock(&state, &body.bytes).await,
             Route::DynamoDbUnknown | Route::LogsUnknown | Route::UnknownTarget | Route::S3 => {
                 Err(ApiError::unknown_operation())
             }
         }
     })
     .await;
-    json_response(flavour, &id, result)
+    drop(body);
+    reply.send(result)
+}
+
+/// A request body in memory, with its share of the body budget.
+struct HeldBody {
+    bytes: Bytes,
+    _reserved: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Everything between a request's head and its handler: the size and
+/// signature checks that need no body, the budget, the read, the signature
+/// over the bytes received, then decompression.
+async fn read_body(
+    state: &AppState,
+    limits: &Limits,
+    parts: &http::request::Parts,
+    body: Incoming,
+) -> Result<HeldBody, ApiError> {
+    let declared = intake::declared_length(parts)?;
+    crate::auth::precheck(state, parts)?;
+    let encoding = intake::encoding(parts)?;
+    let reserved = limits
+        .budget
+        .reserve(intake::reservation(declared, encoding))
+        .await?;
+    let raw = intake::read(body, limits.body_read_timeout).await?;
+    crate::auth::verify(state, parts, &raw)?;
+    let bytes = intake::decode(raw, encoding).await?;
+    Ok(HeldBody {
+        bytes,
+        _reserved: reserved,
+    })
+}
+
+/// The health line (an unsigned `GET /`).
+fn health(state: &AppState, request: &HeaderMap) -> Response<Body> {
+    // Console hook: a browser asking for HTML will be redirected to
+    // /_console/ once the console exists; until then it reads the line too.
+    tracing::debug!(browser = web::wants_html(request), "health check");
+    let line = web::health_line(&state.config.region);
+    let crc = crc32fast::hash(line.as_bytes());
+    let mut resp = Response::new(full(line));
+    set_header(&mut resp, "content-type", "text/plain");
+    set_header(&mut resp, "x-amzn-RequestId", &request_id());
+    set_header(&mut resp, "x-amz-crc32", &crc.to_string());
+    web::decorate(request, resp.headers_mut());
+    resp
 }
 
 /// `FerryTest.AdvanceClock` with `{"Micros": n}`: move the engine clock,
@@ -203,27 +210,55 @@ fn set_header(resp: &mut Response<Body>, name: &'static str, value: &str) {
     }
 }
 
-fn json_response(flavour: Flavour, id: &str, result: Result<Vec<u8>, ApiError>) -> Response<Body> {
-    let (status, body) = match result {
-        Ok(body) => (StatusCode::OK, body),
-        Err(e) => {
-            if e.code == ErrorCode::InternalServerError {
-                tracing::error!(message = ?e.message, "internal error");
+/// How a JSON answer is framed for one request.
+struct Reply<'a> {
+    flavour: Flavour,
+    id: &'a str,
+    request: &'a HeaderMap,
+}
+
+impl Reply<'_> {
+    fn send(&self, result: Result<Vec<u8>, ApiError>) -> Response<Body> {
+        let (status, body, has_body) = match result {
+            Ok(body) => (StatusCode::OK, body, true),
+            Err(e) => {
+                if e.code == ErrorCode::InternalServerError {
+                    tracing::error!(message = ?e.message, "internal error");
+                }
+                let has_body = e.code.has_body();
+                (
+                    e.code.status(),
+                    e.body(self.flavour == Flavour::Logs),
+                    has_body,
+                )
             }
-            (e.code.status(), e.body(flavour == Flavour::Logs))
+        };
+        let gzipped = web::accepts_gzip(self.request)
+            .then(|| web::gzip(&body))
+            .flatten();
+        let compressed = gzipped.is_some();
+        let body = gzipped.unwrap_or(body);
+        let crc = crc32fast::hash(&body);
+        let mut resp = Response::new(full(body));
+        *resp.status_mut() = status;
+        if has_body {
+            let content_type = match self.flavour {
+                Flavour::DynamoDb => "application/x-amz-json-1.0",
+                Flavour::Logs => "application/x-amz-json-1.1",
+            };
+            set_header(&mut resp, "content-type", content_type);
+            set_header(&mut resp, "x-amz-crc32", &crc.to_string());
+        } else {
+            // An HTTP-level refusal: the rest of the request is not read.
+            set_header(&mut resp, "connection", "close");
         }
-    };
-    let crc = crc32fast::hash(&body);
-    let mut resp = Response::new(full(body));
-    *resp.status_mut() = status;
-    let content_type = match flavour {
-        Flavour::DynamoDb => "application/x-amz-json-1.0",
-        Flavour::Logs => "application/x-amz-json-1.1",
-    };
-    set_header(&mut resp, "content-type", content_type);
-    set_header(&mut resp, "x-amzn-RequestId", id);
-    set_header(&mut resp, "x-amz-crc32", &crc.to_string());
-    resp
+        if compressed {
+            set_header(&mut resp, "content-encoding", "gzip");
+        }
+        set_header(&mut resp, "x-amzn-RequestId", self.id);
+        web::decorate(self.request, resp.headers_mut());
+        resp
+    }
 }
 
 #[cfg(test)]

@@ -62,6 +62,42 @@ pub fn check_condition(
     Ok(())
 }
 
+/// An UpdateExpression may not set or remove a key attribute (`targets`:
+/// its top-level target names).
+pub fn check_update_targets(def: &TableDef, targets: &[String]) -> Result<(), ApiError> {
+    for k in std::iter::once(&def.key.hash).chain(def.key.range.iter()) {
+        if targets.contains(&k.name) {
+            return Err(ApiError::validation(format!(
+                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+                k.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The item an UpdateItem writes: the current item (or a new one holding
+/// only `key`) with `update` applied, checked against the table. `None`:
+/// nothing to write (no update on an existing item, or an update that only
+/// removes on a missing item).
+pub fn updated_item(
+    def: &TableDef,
+    key: &PrimaryKey,
+    update: Option<&Update>,
+    old: Option<&Item>,
+) -> Result<Option<Item>, ApiError> {
+    let mut item = old.cloned().unwrap_or_else(|| key.to_item(&def.key));
+    match update {
+        // Removing from a missing item creates nothing.
+        Some(u) if old.is_none() && u.only_removes() => return Ok(None),
+        Some(u) => u.apply(&mut item)?,
+        None if old.is_some() => return Ok(None),
+        None => {}
+    }
+    keys::check_updated_item(def, &item)?;
+    Ok(Some(item))
+}
+
 fn common_checks(
     c: &mut Checks,
     table: Option<&str>,
@@ -395,27 +431,14 @@ pub async fn update_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutpu
                 .map(|u| u.nested_top_level_names())
                 .chain(condition.iter().map(|c| c.nested_top_level_names())),
         )?;
-        for k in std::iter::once(&def.key.hash).chain(def.key.range.iter()) {
-            if targets.contains(&k.name) {
-                return Err(ApiError::validation(format!(
-                    "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
-                    k.name
-                )));
-            }
-        }
+        check_update_targets(&def, &targets)?;
         let mut new_item: Option<Item> = None;
         let (old, _) = table
             .write(&key, |old| {
                 check_condition(condition.as_ref(), old, old_on_failure)?;
-                let mut item = old.cloned().unwrap_or_else(|| key.to_item(&def.key));
-                match &update {
-                    // Removing from a missing item creates nothing.
-                    Some(u) if old.is_none() && u.only_removes() => return Ok(Write::Nothing),
-                    Some(u) => u.apply(&mut item)?,
-                    None if old.is_some() => return Ok(Write::Nothing),
-                    None => {}
-                }
-                keys::check_updated_item(&def, &item)?;
+                let Some(item) = updated_item(&def, &key, update.as_ref(), old)? else {
+                    return Ok(Write::Nothing);
+                };
                 new_item = Some(item.clone());
                 Ok(Write::Put(item))
             })

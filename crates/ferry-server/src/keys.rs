@@ -4,8 +4,8 @@
 //! themselves are `ferry_model`'s).
 
 use ferry_model::{
-    IndexDef, IndexKeyContext, IndexKind, Item, PrimaryKey, TableDef, validate_index_keys,
-    validate_item, validate_key, validate_key_only,
+    IndexDef, IndexKeyContext, IndexKind, Item, PrimaryKey, TableDef, validate_key_only,
+    validate_written_item,
 };
 
 use crate::errors::ApiError;
@@ -19,23 +19,19 @@ pub fn key_param(def: &TableDef, key: &Item) -> Result<PrimaryKey, ApiError> {
     validate_key_only(key, &def.key).map_err(v)
 }
 
-/// A whole item about to be written (PutItem, BatchWriteItem): its values,
-/// size, key and index keys. Returns its primary key.
+/// A whole item about to be written (PutItem, BatchWriteItem): names, values,
+/// size, key and index keys (`ferry_model::validate_written_item`). Returns
+/// its primary key.
 pub fn check_put_item(def: &TableDef, item: &Item) -> Result<PrimaryKey, ApiError> {
-    validate_item(item).map_err(v)?;
-    let key = validate_key(item, &def.key).map_err(v)?;
-    validate_index_keys(item, &def.indexes, IndexKeyContext::Put).map_err(v)?;
-    Ok(key)
+    validate_written_item(item, def, IndexKeyContext::Put).map_err(v)
 }
 
-/// The item after an UpdateExpression: size and index keys.
+/// The item after an UpdateExpression: the same checks with UpdateItem's
+/// messages.
 pub fn check_updated_item(def: &TableDef, item: &Item) -> Result<(), ApiError> {
-    if ferry_model::item_size(item) > ferry_model::MAX_ITEM_SIZE {
-        return Err(ApiError::validation(
-            "Item size to update has exceeded the maximum allowed size",
-        ));
-    }
-    validate_index_keys(item, &def.indexes, IndexKeyContext::Update).map_err(v)
+    validate_written_item(item, def, IndexKeyContext::Update)
+        .map(drop)
+        .map_err(v)
 }
 
 /// The index a Query or Scan names, with DynamoDB's message when absent.

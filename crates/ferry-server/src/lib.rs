@@ -3,7 +3,9 @@
 //! (`Logs_20140328.*`) and, for every other request, S3 (through `ferry-s3`).
 //!
 //! Entry points: [`Config`] and [`start`] (used by the `ferry serve` binary
-//! and by the SDK tests). A request goes `http.rs` (accept, frame) →
+//! and by the SDK tests). A request goes `conn.rs` (accept, connection cap,
+//! timeouts) → `http.rs` (CORS and health from `web.rs`, body intake with its
+//! limits in `intake.rs`, signature via `auth.rs`, framing) →
 //! `router.rs` (which operation) → `dispatch.rs` (the one `match`) → the
 //! family's file (`tables.rs`, `items.rs`, `query.rs`, `scan.rs`,
 //! `batch.rs`, `tags.rs`, `ttl.rs`, `account.rs`, …) → `ferry-storage`, with
@@ -17,12 +19,14 @@ pub mod backups;
 mod batch;
 mod batch_checks;
 mod capacity;
+mod conn;
 mod describe;
 mod dispatch;
 pub mod errors;
 pub mod exports;
 mod http;
 pub mod imports;
+mod intake;
 mod items;
 mod jobs;
 mod keys;
@@ -37,13 +41,16 @@ mod scan;
 pub mod state;
 mod tables;
 mod tags;
+mod transact;
 mod ttl;
 pub mod validation;
+mod web;
 pub mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use ferry_storage::{Engine, EngineConfig};
@@ -71,6 +78,20 @@ pub struct Config {
     pub external_s3: Option<ferry_objects::ExternalS3Config>,
     /// With `external_s3`: only these buckets go external (empty = all).
     pub external_buckets: Vec<String>,
+    /// A request head (line and headers) must arrive within this; an idle
+    /// HTTP/1 keep-alive connection is closed after it too.
+    pub header_read_timeout: Duration,
+    /// A connection with nothing in service and no byte moved for this long
+    /// is closed.
+    pub idle_timeout: Duration,
+    /// A JSON request body must arrive whole within this; a streamed S3 body
+    /// may not pause longer than this.
+    pub body_read_timeout: Duration,
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Bytes of JSON request bodies held in memory at once (requests wait
+    /// for their share).
+    pub body_memory_limit: usize,
 }
 
 impl Default for Config {
@@ -85,6 +106,11 @@ impl Default for Config {
             test_clock: false,
             external_s3: None,
             external_buckets: Vec::new(),
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+            body_memory_limit: 256 * 1024 * 1024,
         }
     }
 }
@@ -189,11 +215,12 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         jobs: job_runner,
         credentials,
         s3,
+        tokens: Default::default(),
         _scratch: scratch,
     });
     let (stop, stop_rx) = watch::channel(false);
     let sweeper = tokio::spawn(ttl::run_sweeper(state.engine.clone(), stop_rx.clone()));
-    let task = tokio::spawn(http::serve(listener, state.clone(), stop_rx));
+    let task = tokio::spawn(conn::serve(listener, state.clone(), stop_rx));
     tracing::info!(%local_addr, "ferry listening");
     Ok(ServerHandle {
         local_addr,

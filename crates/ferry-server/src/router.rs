@@ -18,6 +18,8 @@ pub enum Operation {
     Scan,
     BatchWriteItem,
     BatchGetItem,
+    TransactWriteItems,
+    TransactGetItems,
     ImportTable,
     DescribeImport,
     ListImports,
@@ -52,6 +54,8 @@ impl Operation {
             "Scan" => Operation::Scan,
             "BatchWriteItem" => Operation::BatchWriteItem,
             "BatchGetItem" => Operation::BatchGetItem,
+            "TransactWriteItems" => Operation::TransactWriteItems,
+            "TransactGetItems" => Operation::TransactGetItems,
             "ImportTable" => Operation::ImportTable,
             "DescribeImport" => Operation::DescribeImport,
             "ListImports" => Operation::ListImports,
@@ -146,6 +150,10 @@ mod tests {
         );
         assert_eq!(
             route(Some("DynamoDB_20120810.TransactGetItems")),
+            Route::DynamoDb(Operation::TransactGetItems)
+        );
+        assert_eq!(
+            route(Some("DynamoDB_20120810.ExecuteTransaction")),
             Route::DynamoDbUnknown
         );
         assert_eq!(route(Some("DynamoDB_20120810")), Route::UnknownTarget);

@@ -22,6 +22,8 @@ pub struct AppState {
     pub credentials: Arc<ferry_auth::Credentials>,
     /// The S3 endpoint over the embedded bucket store.
     pub s3: ferry_s3::S3Endpoint,
+    /// TransactWriteItems' client request tokens of the last 10 minutes.
+    pub tokens: Arc<crate::transact::tokens::Tokens>,
     /// The in-memory mode's temporary S3 directory (removed on drop).
     pub(crate) _scratch: Option<tempfile::TempDir>,
 }

@@ -32,6 +32,7 @@ fn check_definitions_shape(defs: Option<&Vec<AttributeDefinitionW>>, checks: &mu
     for (i, d) in defs.iter().enumerate() {
         let p = format!("attributeDefinitions.{}.member", i + 1);
         checks.not_null(d.attribute_name.as_ref(), &format!("{p}.attributeName"));
+        checks.key_attribute_name(d.attribute_name.as_deref(), &format!("{p}.attributeName"));
         checks.not_null(d.attribute_type.as_ref(), &format!("{p}.attributeType"));
         checks.one_of(
             d.attribute_type.as_deref(),

@@ -13,6 +13,8 @@ use crate::wire::tables::{AttributeDefinitionW, KeySchemaElementW, ProjectionW};
 
 pub const NAME_PATTERN: &str = "[a-zA-Z0-9_.-]+";
 pub const INVALID: &str = "One or more parameter values were invalid: ";
+/// Longest key attribute name (table and index keys), in bytes.
+pub const MAX_KEY_NAME_SIZE: usize = 255;
 
 /// Collects constraint violations into DynamoDB's "N validation errors
 /// detected: …; …" message (at most 10 are reported, like DynamoDB).
@@ -77,6 +79,26 @@ impl Checks {
             );
         }
         if v.chars().count() > 255 {
+            self.fail(
+                Some(v),
+                path,
+                "Member must have length less than or equal to 255",
+            );
+        }
+    }
+
+    /// A key attribute name (KeySchemaElement.AttributeName): 1..=255 bytes
+    /// (DynamoDB's API model constraint).
+    pub fn key_attribute_name(&mut self, v: Option<&str>, path: &str) {
+        let Some(v) = v else { return };
+        if v.is_empty() {
+            self.fail(
+                Some(v),
+                path,
+                "Member must have length greater than or equal to 1",
+            );
+        }
+        if v.len() > MAX_KEY_NAME_SIZE {
             self.fail(
                 Some(v),
                 path,
@@ -225,6 +247,7 @@ pub fn check_key_schema_shape(
     for (i, k) in ks.iter().enumerate() {
         let p = format!("{path}.{}.member", i + 1);
         checks.not_null(k.attribute_name.as_ref(), &format!("{p}.attributeName"));
+        checks.key_attribute_name(k.attribute_name.as_deref(), &format!("{p}.attributeName"));
         checks.not_null(k.key_type.as_ref(), &format!("{p}.keyType"));
         checks.one_of(
             k.key_type.as_deref(),

@@ -119,20 +119,42 @@ fn encode_value(value: &AttributeValue, out: &mut Vec<u8>) {
     }
 }
 
-/// The stored value of a put version.
-pub(crate) fn encode_put(item: &Item) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
-    out.push(FORMAT);
-    out.push(KIND_PUT);
-    encode_item(item, &mut out);
-    out
+/// Refuses an item the decoder would refuse: a map or list at value depth
+/// [`MAX_DEPTH`] or deeper (a top-level attribute's value is at depth 0).
+/// What is stored can always be read back. The server refuses anything
+/// deeper than DynamoDB's 32 levels first; this is the engine's own guard.
+pub(crate) fn check_depth(item: &Item) -> Result<(), StorageError> {
+    fn value(v: &AttributeValue, depth: u32) -> Result<(), StorageError> {
+        let too_deep = || {
+            StorageError::InvalidRequest(format!(
+                "item nested deeper than {MAX_DEPTH} levels cannot be stored"
+            ))
+        };
+        match v {
+            AttributeValue::M(_) | AttributeValue::L(_) if depth >= MAX_DEPTH => Err(too_deep()),
+            AttributeValue::M(m) => m.values().try_for_each(|c| value(c, depth + 1)),
+            AttributeValue::L(l) => l.iter().try_for_each(|c| value(c, depth + 1)),
+            _ => Ok(()),
+        }
+    }
+    item.values().try_for_each(|v| value(v, 0))
 }
 
-/// Appends the stored value of a put version of `item` to `out`.
-pub(crate) fn append_put(item: &Item, out: &mut Vec<u8>) {
+/// The stored value of a put version; refuses what could not be read back.
+pub(crate) fn encode_put(item: &Item) -> Result<Vec<u8>, StorageError> {
+    let mut out = Vec::with_capacity(256);
+    append_put(item, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the stored value of a put version of `item` to `out`; refuses
+/// what could not be read back.
+pub(crate) fn append_put(item: &Item, out: &mut Vec<u8>) -> Result<(), StorageError> {
+    check_depth(item)?;
     out.push(FORMAT);
     out.push(KIND_PUT);
     encode_item(item, out);
+    Ok(())
 }
 
 /// Appends the stored index value of the projection of `item` onto the

@@ -45,7 +45,7 @@ proptest! {
 
     #[test]
     fn items_round_trip(item in item()) {
-        let put = encode_put(&item);
+        let put = encode_put(&item).expect("encodes");
         prop_assert_eq!(put[0], FORMAT);
         prop_assert_eq!(decode_version(&put).expect("decodes"), Some(item.clone()));
         let idx = encode_index_value(&item);
@@ -54,7 +54,7 @@ proptest! {
 
     #[test]
     fn corrupt_bytes_never_panic(item in item(), cut in 0usize..200, flip in any::<u8>()) {
-        let mut put = encode_put(&item);
+        let mut put = encode_put(&item).expect("encodes");
         if cut < put.len() {
             put.truncate(cut.max(2));
             let _ = decode_version(&put);
@@ -75,7 +75,7 @@ fn exact_bytes_of_a_small_item() {
         "c".to_string(),
         AttributeValue::L(vec![AttributeValue::Null]),
     );
-    let put = encode_put(&item);
+    let put = encode_put(&item).expect("encodes");
     assert_eq!(
         put,
         vec![
@@ -88,7 +88,7 @@ fn exact_bytes_of_a_small_item() {
 fn tombstones_and_versions() {
     assert_eq!(decode_version(&TOMBSTONE).expect("decodes"), None);
     assert!(is_tombstone(&TOMBSTONE).expect("valid"));
-    assert!(!is_tombstone(&encode_put(&Item::new())).expect("valid"));
+    assert!(!is_tombstone(&encode_put(&Item::new()).expect("encodes")).expect("valid"));
     let err = decode_version(&[2, 0, 0]).expect_err("unknown format");
     assert_eq!(
         err.to_string(),
@@ -124,4 +124,37 @@ fn deep_nesting_is_refused() {
         err.to_string(),
         "corrupt stored data: item encoding: nested too deeply"
     );
+}
+
+/// A value whose innermost scalar is at `levels` (the attribute is level 1),
+/// wrapping alternately in lists and maps.
+fn nested(levels: usize) -> Item {
+    let mut v = AttributeValue::Null;
+    for i in 1..levels {
+        v = if i % 2 == 0 {
+            AttributeValue::L(vec![v])
+        } else {
+            AttributeValue::M(Item::from([("a".to_string(), v)]))
+        };
+    }
+    Item::from([("a".to_string(), v)])
+}
+
+/// Issue 9 item 2: the encoder refuses exactly what the decoder refuses, so
+/// nothing stored is unreadable.
+#[test]
+fn encoding_refuses_what_decoding_refuses() {
+    let deepest = MAX_DEPTH as usize + 1;
+    let ok = nested(deepest);
+    let put = encode_put(&ok).expect("the deepest readable item encodes");
+    assert_eq!(decode_version(&put).expect("decodes"), Some(ok));
+    for levels in [deepest + 1, deepest + 2, 3_000] {
+        let item = nested(levels);
+        let err = encode_put(&item).expect_err("too deep to read back");
+        assert!(matches!(err, StorageError::InvalidRequest(_)), "{err}");
+        // The raw encoding (never stored) is indeed refused by the decoder.
+        let mut raw = Vec::new();
+        encode_item(&item, &mut raw);
+        assert!(decode_item_exact(&raw).is_err());
+    }
 }

@@ -59,7 +59,9 @@ pub(crate) fn project(table: &KeySchema, def: &IndexDef, item: &Item) -> Item {
     out
 }
 
-/// The entry key, value and size of `item` in one index, if it belongs there.
+/// The entry key, value and size of `item` in one index, if it belongs there
+/// (`ferry_model::fits_index`: key attributes present, typed, not empty,
+/// within DynamoDB's key sizes; a GSI backfill leaves the others out).
 pub(crate) fn entry_of(
     tid: u32,
     entry: &IndexEntry,
@@ -67,6 +69,9 @@ pub(crate) fn entry_of(
     table_key: &[u8],
     item: &Item,
 ) -> Result<Option<(Vec<u8>, Item)>, StorageError> {
+    if !ferry_model::fits_index(item, &entry.def) {
+        return Ok(None);
+    }
     let Some(ik) = index_key_of(&entry.def.key, item) else {
         return Ok(None);
     };

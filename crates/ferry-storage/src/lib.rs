@@ -9,7 +9,8 @@
 //!
 //! The public API here is a contract other crates code against. Modules:
 //! `engine` (open, catalog of tables, the watchdog of write failures),
-//! `fresh` (completing a directory whose creation never finished), `table` (writes), `read` (query,
+//! `fresh` (completing a directory whose creation never finished), `table` (writes), `txn` (multi-table
+//! transactions and the one commit path of item writes), `read` (query,
 //! scan), `history` (as-of reads, change scans, pruning), `index` (secondary
 //! indexes), `bulk` (imports and restores: sorted runs ingested straight
 //! into SST tables), `raw` (undecoded snapshot and change scans for exports,
@@ -33,6 +34,7 @@ mod read;
 mod stats;
 mod store;
 mod table;
+mod txn;
 
 #[cfg(test)]
 mod tests;
@@ -48,6 +50,7 @@ pub use engine::Engine;
 pub use meta::{MetaEntries, MetaStore};
 pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag, encode_item_raw};
 pub use table::Table;
+pub use txn::{get_many, transact};
 
 /// Microseconds since the Unix epoch.
 pub type Timestamp = i64;

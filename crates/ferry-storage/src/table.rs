@@ -18,12 +18,13 @@ use fjall::{OwnedWriteBatch, Readable, Slice, Snapshot};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use crate::bulk::BulkState;
-use crate::catalog::{STATS_PREFIX, TableRecord, tid_key};
+use crate::catalog::TableRecord;
 use crate::codec::{TOMBSTONE, decode_version, encode_put};
 use crate::index::index_changes;
 use crate::keys::{TS_LEN, index_key_of, item_prefix, split_version_key, ts_suffix, version_key};
 use crate::stats::{Counters, Delta, item_size};
 use crate::store::{Store, engine_err};
+use crate::txn::{TableOps, commit_tables};
 use crate::{StorageError, TableStats, Timestamp, Write, WriteError};
 
 const STRIPES: usize = 128;
@@ -88,7 +89,7 @@ impl Ops {
             && self.index_puts.is_empty()
     }
 
-    fn apply(self, store: &Store, ts: Timestamp, batch: &mut OwnedWriteBatch) {
+    pub(crate) fn apply(self, store: &Store, ts: Timestamp, batch: &mut OwnedWriteBatch) {
         let suffix = ts_suffix(ts);
         for (mut key, value) in self.versions {
             let at = key.len() - TS_LEN;
@@ -152,7 +153,11 @@ pub(crate) fn redefined(record: &TableRecord, f: &mut dyn FnMut(&mut TableDef)) 
 }
 
 /// Fails unless `item` carries exactly `key` under `schema`.
-fn check_item_key(schema: &KeySchema, key: &PrimaryKey, item: &Item) -> Result<(), StorageError> {
+pub(crate) fn check_item_key(
+    schema: &KeySchema,
+    key: &PrimaryKey,
+    item: &Item,
+) -> Result<(), StorageError> {
     match index_key_of(schema, item) {
         Some(k) if k == *key => Ok(()),
         _ => Err(StorageError::InvalidRequest(
@@ -175,7 +180,7 @@ pub(crate) fn plan_item(
     match new {
         Some(item) => ops
             .versions
-            .push((version_key(prefix, 0), Some(Slice::from(encode_put(item))))),
+            .push((version_key(prefix, 0), Some(Slice::from(encode_put(item)?)))),
         None if pitr && old.is_some() => ops.versions.push((version_key(prefix, 0), None)),
         None => {}
     }
@@ -248,27 +253,12 @@ impl Table {
         state: &TableState,
         ops: Ops,
     ) -> Result<Timestamp, StorageError> {
-        if ops.is_empty() && ops.delta.is_empty() {
-            return Ok(self.store.clock.now());
-        }
-        let live = state.live_iids();
-        let store = &self.store;
-        store.commit(
-            |ts, batch| {
-                let next = self.counters.lock().applied(&ops.delta, &live);
-                batch.insert(&store.sys, tid_key(STATS_PREFIX, self.tid), next.encode());
-                if let Some(bulk) = self.bulk.lock().as_mut() {
-                    for (key, value) in &ops.versions {
-                        if value.is_some() {
-                            bulk.note_write(key.get(..key.len() - TS_LEN).unwrap_or_default());
-                        }
-                    }
-                }
-                ops.apply(store, ts, batch);
-                Ok(next)
-            },
-            |next| *self.counters.lock() = next,
-        )
+        let table = TableOps {
+            table: self,
+            state,
+            ops,
+        };
+        commit_tables(&self.store, vec![table])
     }
 
     /// The current definition.
@@ -334,70 +324,18 @@ impl Table {
     }
 
     /// Atomic read-modify-write of several items (keys distinct), all at one
-    /// timestamp: BatchWriteItem and transactions.
+    /// timestamp: BatchWriteItem (a one-table [`crate::transact`]).
     pub fn write_many<E>(
         &self,
         keys: &[PrimaryKey],
         f: impl FnOnce(&[Option<Item>]) -> Result<Vec<Write>, E>,
     ) -> Result<(Vec<Option<Item>>, Timestamp), WriteError<E>> {
-        let prefixes = keys
-            .iter()
-            .map(|k| item_prefix(self.tid, &self.schema, k).map(|(p, _)| p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut sorted: Vec<&Vec<u8>> = prefixes.iter().collect();
-        sorted.sort();
-        if sorted.windows(2).any(|w| w[0] == w[1]) {
-            return Err(
-                StorageError::InvalidRequest("duplicate keys in one write".to_string()).into(),
-            );
+        if keys.is_empty() {
+            f(&[]).map_err(WriteError::Refused)?;
+            return Ok((Vec::new(), self.store.clock.now()));
         }
-        let mut stripes: Vec<usize> = prefixes.iter().map(|p| Self::stripe_of(p)).collect();
-        stripes.sort_unstable();
-        stripes.dedup();
-        let _locks = self.lock_stripes(&stripes);
-        self.check_live()?;
-        let state = self.state();
-        let pitr = state.def.pitr.is_some();
-        let snap = self.store.snapshot();
-        let mut olds = Vec::with_capacity(keys.len());
-        let mut versions = Vec::with_capacity(keys.len());
-        for p in &prefixes {
-            let (old, v) = read_current(&self.store, &snap, p, !pitr)?;
-            olds.push(old);
-            versions.push(v);
-        }
-        let writes = f(&olds).map_err(WriteError::Refused)?;
-        if writes.len() != keys.len() {
-            return Err(StorageError::InvalidRequest(format!(
-                "{} writes decided for {} keys",
-                writes.len(),
-                keys.len()
-            ))
-            .into());
-        }
-        let mut ops = Ops::default();
-        for (i, w) in writes.iter().enumerate() {
-            let new = match w {
-                Write::Put(item) => {
-                    check_item_key(&self.schema, &keys[i], item)?;
-                    Some(item)
-                }
-                Write::Delete => None,
-                Write::Nothing => continue,
-            };
-            let old_versions = std::mem::take(&mut versions[i]);
-            plan_item(
-                &state,
-                self.tid,
-                &prefixes[i],
-                olds[i].as_ref(),
-                old_versions,
-                new,
-                &mut ops,
-            )?;
-        }
-        let ts = self.commit_ops(&state, ops)?;
-        Ok((olds, ts))
+        let targets: Vec<(&Table, &PrimaryKey)> = keys.iter().map(|k| (self, k)).collect();
+        crate::txn::transact(&targets, f)
     }
 
     /// Read one item, now or as of a past time (`as_of` inclusive).

@@ -67,9 +67,14 @@ struct ServeArgs {
     /// fsync every commit (survives power loss, not only a killed process).
     #[arg(long, env = "FERRY_SYNC")]
     sync: bool,
-    /// Accepted credentials as `ACCESS_KEY_ID:SECRET` (repeat or comma-separate);
-    /// none = accept every request, signed or not.
-    #[arg(long = "credentials", env = "FERRY_CREDENTIALS", value_delimiter = ',')]
+    /// Accepted credentials as `ACCESS_KEY_ID:SECRET` (repeat or comma-separate;
+    /// a comma starts a new entry only before `ACCESS_KEY_ID:`, so a secret may
+    /// hold commas); none = accept every request, signed or not.
+    #[arg(
+        long = "credentials",
+        env = "FERRY_CREDENTIALS",
+        hide_env_values = true
+    )]
     credentials: Vec<String>,
     /// A file of accepted credentials: `ACCESS_KEY_ID:SECRET` lines or the AWS
     /// shared-credentials format (`aws_access_key_id = ...`).
@@ -102,14 +107,39 @@ struct ServeArgs {
     /// Enable the test-only clock endpoint (`X-Amz-Target: FerryTest.AdvanceClock`).
     #[arg(long, env = "FERRY_TEST_CLOCK", hide = true)]
     test_clock: bool,
+    /// Seconds a client may take to send a request's head (line and headers);
+    /// an idle HTTP/1 keep-alive connection is closed after it too.
+    #[arg(long, env = "FERRY_HEADER_TIMEOUT", default_value_t = 30)]
+    header_timeout: u64,
+    /// Seconds after which a connection with nothing in service and no traffic is closed.
+    #[arg(long, env = "FERRY_IDLE_TIMEOUT", default_value_t = 60)]
+    idle_timeout: u64,
+    /// Seconds a JSON request body may take to arrive (an S3 body: the longest pause).
+    #[arg(long, env = "FERRY_BODY_TIMEOUT", default_value_t = 60)]
+    body_timeout: u64,
+    /// Connections served at once; one more is answered 503 and closed.
+    #[arg(long, env = "FERRY_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// MiB of JSON request bodies held in memory at once (requests wait for their share).
+    #[arg(long, env = "FERRY_BODY_MEMORY_MB", default_value_t = 256)]
+    body_memory_mb: usize,
 }
 
+/// `--log`, else `RUST_LOG`, else `warn`. s3s logs every refused S3 request
+/// (a missing or bad signature) at ERROR, twice: a log flood anyone can
+/// cause. Its target is off unless the filter names it; Ferry logs one
+/// debug line per refused S3 request instead (`ferry-s3`'s endpoint).
 fn init_logging(filter: Option<&str>) {
-    let filter = match filter {
-        Some(f) => tracing_subscriber::EnvFilter::new(f),
-        None => tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-    };
+    let spec = filter
+        .map(str::to_owned)
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "warn".to_owned());
+    let mut filter = tracing_subscriber::EnvFilter::new(&spec);
+    if !spec.contains("s3s")
+        && let Ok(quiet) = "s3s=off".parse()
+    {
+        filter = filter.add_directive(quiet);
+    }
     // `log_internal_errors(false)`: when stderr cannot be written (a log
     // file on a full disk), drop the line instead of reporting the failure
     // with `eprintln!`, which panics on the same stderr (and aborts when it
@@ -121,16 +151,41 @@ fn init_logging(filter: Option<&str>) {
         .init();
 }
 
+/// `ACCESS_KEY_ID:SECRET` entries, several per value separated by commas. A
+/// comma followed by an access key id (letters, digits, `_`, `-`) and `:`
+/// starts a new entry; any other comma belongs to the secret. Errors name
+/// the entry by position and never echo any part of it (it may be a secret).
 fn parse_credentials(list: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    list.iter()
-        .filter(|c| !c.is_empty())
-        .map(|c| {
-            let (id, secret) = c
-                .split_once(':')
-                .with_context(|| format!("credentials must be ACCESS_KEY_ID:SECRET, got {c:?}"))?;
-            Ok((id.to_string(), secret.to_string()))
-        })
-        .collect()
+    let is_key_id = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (n, value) in list.iter().enumerate() {
+        let mut current: Option<(String, String)> = None;
+        for piece in value.split(',') {
+            match piece.split_once(':') {
+                Some((id, secret)) if is_key_id(id) => {
+                    out.extend(current.take());
+                    current = Some((id.to_string(), secret.to_string()));
+                }
+                _ => match current.as_mut() {
+                    Some((_, secret)) => {
+                        secret.push(',');
+                        secret.push_str(piece);
+                    }
+                    None if piece.is_empty() => {}
+                    None => anyhow::bail!(
+                        "credentials value {} must be ACCESS_KEY_ID:SECRET (the access key id made of letters, digits, '_' and '-')",
+                        n + 1
+                    ),
+                },
+            }
+        }
+        out.extend(current);
+    }
+    Ok(out)
 }
 
 /// Resolve when Ctrl-C or SIGTERM arrives.
@@ -195,6 +250,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         test_clock: args.test_clock,
         external_s3,
         external_buckets: args.s3_external_buckets,
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+        body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
+        max_connections: args.max_connections,
+        body_memory_limit: args.body_memory_mb.saturating_mul(1024 * 1024),
     };
     let handle = ferry_server::start(config).await?;
     {
@@ -224,5 +284,40 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_credentials;
+
+    fn parse(values: &[&str]) -> Vec<(String, String)> {
+        let list: Vec<String> = values.iter().map(|v| (*v).to_string()).collect();
+        parse_credentials(&list).unwrap_or_else(|e| panic!("{values:?}: {e}"))
+    }
+
+    fn pair(id: &str, secret: &str) -> (String, String) {
+        (id.to_string(), secret.to_string())
+    }
+
+    #[test]
+    fn secrets_may_hold_commas_and_colons() {
+        assert_eq!(parse(&["AK:se,cret"]), [pair("AK", "se,cret")]);
+        assert_eq!(
+            parse(&["AK1:a,b,AK2:c:d,,e", "AK3:f"]),
+            [pair("AK1", "a,b"), pair("AK2", "c:d,,e"), pair("AK3", "f")]
+        );
+        assert_eq!(parse(&["", "AK:x,"]), [pair("AK", "x,")]);
+    }
+
+    #[test]
+    fn errors_never_echo_the_value() {
+        let list = vec!["AK:ok".to_string(), "secret-fragment/no-colon".to_string()];
+        let err = parse_credentials(&list).expect_err("no key id").to_string();
+        assert!(err.contains("credentials value 2"), "{err}");
+        assert!(!err.contains("fragment"), "{err}");
+        let list = vec![",x/y:z".to_string()];
+        let err = parse_credentials(&list).expect_err("no key id").to_string();
+        assert!(!err.contains("x/y") && !err.contains('z'), "{err}");
     }
 }

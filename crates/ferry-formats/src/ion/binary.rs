@@ -7,9 +7,15 @@
 //! to the symbol ids of the values after them, so each chunk handed out is:
 //! the version marker, every symbol table seen since the last version marker
 //! (in order, so appends work), then the value.
+//!
+//! ion-rs reads containers recursively, so a value nested deeper than
+//! [`MAX_DEPTH`] (the text reader's limit) is reported as
+//! [`BinaryChunk::TooDeep`] after an iterative walk of its lengths, and is
+//! never handed to ion-rs.
 
 use std::io::{self, BufRead, Read};
 
+use super::frame::MAX_DEPTH;
 use crate::errors::MAX_RECORD_BYTES;
 
 /// The binary Ion 1.0 version marker.
@@ -24,6 +30,8 @@ pub(crate) enum BinaryChunk {
     Value,
     /// A value longer than [`MAX_RECORD_BYTES`], skipped.
     TooLong,
+    /// A value nested deeper than [`MAX_DEPTH`], skipped.
+    TooDeep,
     /// The stream is corrupt (the message says how); framing is lost.
     Corrupt(&'static str),
 }
@@ -98,6 +106,11 @@ impl BinaryFramer {
                 self.symbol_tables.extend_from_slice(&self.value);
                 continue;
             }
+            match depth_exceeds(&self.value, MAX_DEPTH) {
+                Some(false) => {}
+                Some(true) => return Ok(Some(BinaryChunk::TooDeep)),
+                None => return Ok(Some(BinaryChunk::Corrupt("invalid value length"))),
+            }
             self.chunk.clear();
             self.chunk.extend_from_slice(&IVM);
             self.chunk.extend_from_slice(&self.symbol_tables);
@@ -105,6 +118,59 @@ impl BinaryFramer {
             return Ok(Some(BinaryChunk::Value));
         }
     }
+}
+
+/// Whether the binary Ion `value` (one complete top-level value) nests
+/// containers (lists, s-expressions, structs) deeper than `max`; `None` if
+/// its lengths are inconsistent. Iterative: a stack of container ends.
+fn depth_exceeds(value: &[u8], max: usize) -> Option<bool> {
+    // (end offset, is a struct) of each open container.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut pos = 0;
+    while pos < value.len() {
+        while open.last().is_some_and(|&(end, _)| pos >= end) {
+            open.pop();
+        }
+        if open.last().is_some_and(|&(_, is_struct)| is_struct) {
+            pos += var_uint(value.get(pos..)?)?.1; // the field name
+        }
+        let td = *value.get(pos)?;
+        pos += 1;
+        let (t, l) = (td >> 4, td & 0x0F);
+        let length = if t == 1 || l == 15 {
+            0 // bool, or a null of any type
+        } else if l == 14 || (t == 0xD && l == 1) {
+            let (n, used) = var_uint(value.get(pos..)?)?;
+            pos += used;
+            usize::try_from(n).ok()?
+        } else {
+            usize::from(l)
+        };
+        let end = pos.checked_add(length)?;
+        if end > value.len() || open.last().is_some_and(|&(outer, _)| end > outer) {
+            return None;
+        }
+        match t {
+            0xB..=0xD if l != 15 => {
+                open.push((end, t == 0xD));
+                if open.len() > max {
+                    return Some(true);
+                }
+            }
+            // An annotation wrapper: skip the annotations, read the value.
+            0xE => {
+                let (annot_len, used) = var_uint(value.get(pos..)?)?;
+                pos = pos
+                    .checked_add(used)?
+                    .checked_add(usize::try_from(annot_len).ok()?)?;
+                if pos > end {
+                    return None;
+                }
+            }
+            _ => pos = end,
+        }
+    }
+    Some(false)
 }
 
 /// The first annotation symbol id of an annotation wrapper's body

@@ -11,7 +11,8 @@
 //!
 //! Binary Ion (a stream starting with the binary version marker) is read too:
 //! `binary.rs` splits it into top-level values (with the symbol tables they
-//! need) and ion-rs parses each; a corrupt length ends the object. A binary
+//! need) and ion-rs parses each; a corrupt length ends the object, and a
+//! value nested deeper than the text limit is an error without being parsed. A binary
 //! top-level list is materialised before its elements are used. Text chunks
 //! are parsed independently, so a local symbol table declared in one text
 //! record does not carry to the next (text exports use none).
@@ -113,6 +114,11 @@ impl<R: BufRead> IonReader<R> {
                 Some(BinaryChunk::TooLong) => {
                     self.pending
                         .push_back(Err(RecordError::new(msg::record_too_long())));
+                    Ok(true)
+                }
+                Some(BinaryChunk::TooDeep) => {
+                    self.pending
+                        .push_back(Err(RecordError::new(msg::ion_nesting_too_deep(MAX_DEPTH))));
                     Ok(true)
                 }
                 Some(BinaryChunk::Corrupt(why)) => {

@@ -641,3 +641,88 @@ fn readers_can_move_between_threads() {
     assert_send::<IonReader<std::io::BufReader<Box<dyn std::io::Read + Send>>>>();
     assert_send::<crate::ItemReader>();
 }
+
+/// `depth` binary Ion lists, each holding the next (the innermost empty).
+fn nested_binary_lists(depth: usize) -> Vec<u8> {
+    let mut value = vec![0xB0];
+    for _ in 1..depth {
+        let mut outer = Vec::with_capacity(value.len() + 4);
+        if value.len() < 14 {
+            outer.push(0xB0 | value.len() as u8);
+        } else {
+            outer.push(0xBE);
+            // VarUInt: 7 bits per byte, most significant first, end bit set.
+            let len = value.len();
+            let mut groups = vec![(len & 0x7F) as u8 | 0x80];
+            let mut rest = len >> 7;
+            while rest > 0 {
+                groups.push((rest & 0x7F) as u8);
+                rest >>= 7;
+            }
+            outer.extend(groups.iter().rev());
+        }
+        outer.extend_from_slice(&value);
+        value = outer;
+    }
+    let mut data = binary::IVM.to_vec();
+    data.extend(value);
+    data
+}
+
+/// Issue 9 item 1: binary Ion nested 3,000 deep overflowed the stack inside
+/// ion-rs. It is now one record error (the text reader's limit and message),
+/// and the values after it are still read.
+#[test]
+fn binary_nesting_is_bounded() {
+    let too_deep = "Invalid Ion: values are nested deeper than 100 levels";
+    for depth in [101, 3_000, 20_000] {
+        let mut data = nested_binary_lists(depth);
+        data.extend(binary("{Item:{after:1}}"));
+        assert_eq!(
+            read(&data),
+            vec![
+                (0, Err(too_deep.into())),
+                (1, Ok(item(&[("after", n("1"))]))),
+            ],
+            "depth {depth}"
+        );
+    }
+    // At the limit the value reaches ion-rs (a list of lists is not an item).
+    let got = read(&nested_binary_lists(100));
+    assert_eq!(got.len(), 1);
+    assert_ne!(got[0].1, Err(too_deep.into()));
+    // Nested structs and annotations count the same way as in text.
+    let deep_struct = |levels: usize| {
+        format!(
+            "{{Item:{{a:{}1{}}}}}",
+            "{b:".repeat(levels),
+            "}".repeat(levels)
+        )
+    };
+    assert_eq!(
+        read(&binary(&deep_struct(97)))[0].1,
+        Ok(item(&[("a", {
+            let mut v = n("1");
+            for _ in 0..97 {
+                v = AttributeValue::M(item(&[("b", v)]));
+            }
+            v
+        })]))
+    );
+    assert_eq!(
+        read(&binary(&deep_struct(99))),
+        vec![(0, Err(too_deep.into()))]
+    );
+    assert_eq!(
+        read(&binary(
+            "$ion_symbol_table::{symbols:[\"x\"]} {Item:{a:ann::[ann::[1]]}}"
+        )),
+        vec![(
+            0,
+            Ok(item(&[(
+                "a",
+                AttributeValue::L(vec![AttributeValue::L(vec![n("1")])])
+            )]))
+        )]
+    );
+}

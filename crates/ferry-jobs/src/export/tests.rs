@@ -112,15 +112,22 @@ fn registry(engine: &Arc<Engine>, sink: &MemorySink, partitions: u32) -> Arc<Exp
     )
 }
 
+/// A guard against hangs while waiting for a job, never a speed threshold.
+pub(super) const JOB_TIMEOUT: Duration = Duration::from_secs(300);
+
 pub(super) async fn finish(exports: &Exports, arn: &str) -> ExportRecord {
-    for _ in 0..2000 {
+    let deadline = std::time::Instant::now() + JOB_TIMEOUT;
+    loop {
         let rec = exports.describe(arn).unwrap();
         if rec.is_terminal() {
             return rec;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "export {arn} did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    panic!("export {arn} did not finish");
 }
 
 pub(super) fn gunzip(bytes: &[u8]) -> String {
@@ -766,13 +773,14 @@ async fn restore_copies_the_table_as_of_a_time() {
         Arc::new(restore::activate),
     );
     restores.start(&src, &dst, at).unwrap();
-    for _ in 0..2000 {
-        if dst.def().status == TableStatus::Active {
-            break;
-        }
+    let deadline = std::time::Instant::now() + JOB_TIMEOUT;
+    while dst.def().status != TableStatus::Active {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the restore did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!(dst.def().status, TableStatus::Active);
     assert!(!restores.is_running("dst"));
     for i in 0..100 {
         assert_eq!(

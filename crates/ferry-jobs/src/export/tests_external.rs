@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine as _;
 use md5::Digest;
@@ -13,58 +12,12 @@ use serde_json::Value;
 use super::tests::{engine, finish, gunzip, item, put, request, table};
 use super::*;
 
-/// moto's S3 server on a free port, killed on drop.
-struct Moto {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start `moto_server`, or `None` with a notice when it is missing and `CI`
-/// is unset (in CI it must run).
-fn start_moto() -> Option<Moto> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = match std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "NOTICE: moto_server not runnable ({e}); skipping the external-endpoint export test"
-            );
-            return None;
-        }
-        Err(e) => panic!("moto_server is required in CI: {e}"),
-    };
-    let moto = Moto { child, port };
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "moto_server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_to_an_external_s3_endpoint() {
     use std::io::Write as _;
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = ferry_objects::moto::start("the external-endpoint export test") else {
+        return;
+    };
     let mut conn = std::net::TcpStream::connect(("127.0.0.1", moto.port)).unwrap();
     write!(conn, "PUT /ext-bucket HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", moto.port)
         .unwrap();

@@ -258,3 +258,30 @@ fn numbers_are_written_in_dynamodb_canonical_text() {
         assert_eq!(n.to_string(), want, "{text}");
     }
 }
+
+/// Raw bytes of an item whose attribute is `levels` nested lists (not made
+/// by the encoder, which refuses them): a stored item could be corrupt.
+fn raw_nested_lists(levels: usize) -> Vec<u8> {
+    let mut bytes = vec![1, 1, b'a'];
+    bytes.extend(std::iter::repeat_n([7u8, 1], levels).flatten());
+    bytes.push(8); // NULL
+    bytes
+}
+
+/// Issue 9 item 1 (the class): both transcoders stop at the decoder's depth
+/// with an error instead of recursing through corrupt bytes.
+#[test]
+fn deep_encodings_are_errors_not_recursion() {
+    let ok = raw_nested_lists(RawReader::MAX_DEPTH as usize);
+    write_item_line_raw(&ok, &mut Vec::new()).expect("at the limit");
+    super::super::transcode_ion::write_item_line_raw_ion(&ok, &mut Vec::new())
+        .expect("at the limit");
+    for levels in [RawReader::MAX_DEPTH as usize + 1, 100_000] {
+        let deep = raw_nested_lists(levels);
+        let json = write_item_line_raw(&deep, &mut Vec::new()).unwrap_err();
+        assert!(json.to_string().contains("nested"), "{json}");
+        let ion = super::super::transcode_ion::write_item_line_raw_ion(&deep, &mut Vec::new())
+            .unwrap_err();
+        assert!(ion.to_string().contains("nested"), "{ion}");
+    }
+}

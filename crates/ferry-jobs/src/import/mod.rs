@@ -70,7 +70,8 @@ pub enum StartError {
 
 /// The message of a ClientToken reused with other parameters (real
 /// DynamoDB's words, measured).
-pub const CONFLICT_MESSAGE: &str = "Duplicate request detected with conflicting parameters";
+pub const CONFLICT_MESSAGE: &str =
+    "Import conflict: Duplicate request detected with conflicting parameters";
 /// The message of the concurrent-import limit.
 pub const LIMIT_MESSAGE: &str = "There are too many concurrent imports in progress. The maximum number of concurrent imports is 50.";
 
@@ -147,18 +148,16 @@ impl Imports {
         let now = self.now_millis();
         self.purge_expired(now);
         let mut reg = self.registry.lock();
-        // The ClientToken: a running import with the same token is this
-        // request again (or a conflict); a finished one's table exists, so
-        // the request is refused by the table check below, as AWS does.
+        // The ClientToken comes first (AWS): within its 8 hours, the same
+        // request names its import again, whatever its status (a retrying
+        // client must not be told its own import's table already exists);
+        // other parameters are a conflict.
         let by_token = reg
             .records
             .values()
             .filter(|r| r.client_token == req.client_token && now - r.start_millis < TOKEN_MILLIS)
-            .max_by_key(|r| r.start_millis)
-            .cloned();
-        if let Some(rec) = &by_token
-            && rec.status == ImportStatus::InProgress
-        {
+            .max_by_key(|r| r.start_millis);
+        if let Some(rec) = by_token {
             return if req.same_parameters(rec) {
                 Ok(self.view_locked(&reg, rec))
             } else {
@@ -172,15 +171,6 @@ impl Imports {
             .any(|r| r.status == ImportStatus::InProgress && r.table_name == name);
         if self.engine.table(&name).is_some() || target_busy {
             return Err(StartError::TableExists(name));
-        }
-        if let Some(rec) = by_token {
-            // A finished import whose token is still valid: the same request
-            // names it again; another request is a conflict.
-            return if req.same_parameters(&rec) {
-                Ok(self.view_locked(&reg, &rec))
-            } else {
-                Err(StartError::Conflict(CONFLICT_MESSAGE.into()))
-            };
         }
         let in_progress = reg
             .records

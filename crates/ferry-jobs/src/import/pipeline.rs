@@ -20,12 +20,13 @@
 //! chunk is only written once every chunk before it is known to be clean.
 //! Memory is bounded by the channel (a few chunks per worker).
 
+mod read;
+
 use std::collections::BTreeMap;
-use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use crossbeam_channel::{Receiver, Sender, bounded};
-use ferry_formats::{Record, RecordError};
+use crossbeam_channel::{Receiver, bounded};
+use ferry_formats::{Record, RecordError, RecordErrorKind};
 use ferry_model::{IndexKeyContext, Item, TableDef};
 use parking_lot::Mutex;
 
@@ -122,23 +123,16 @@ pub struct ItemChecker<'a> {
     table: &'a TableDef,
 }
 
-/// DynamoDB's message for an attribute with an empty name.
-pub const EMPTY_ATTRIBUTE_NAME: &str =
-    "One or more parameter values were invalid: An attribute name cannot be empty";
-
 impl<'a> ItemChecker<'a> {
     pub fn new(table: &'a TableDef) -> Self {
         ItemChecker { table }
     }
 
+    /// The checks of every write path (`ferry_model::validate_written_item`).
     pub fn check(&self, item: &Item) -> Result<(), String> {
-        ferry_model::validate_key(item, &self.table.key).map_err(|e| e.message)?;
-        ferry_model::validate_index_keys(item, &self.table.indexes, IndexKeyContext::Put)
-            .map_err(|e| e.message)?;
-        if item.keys().any(|k| k.is_empty()) {
-            return Err(EMPTY_ATTRIBUTE_NAME.to_string());
-        }
-        ferry_model::validate_item(item).map_err(|e| e.message)
+        ferry_model::validate_written_item(item, self.table, IndexKeyContext::Put)
+            .map(drop)
+            .map_err(|e| e.message)
     }
 }
 
@@ -162,6 +156,9 @@ enum Payload {
     /// The object cannot be read any further (corrupt compressed data,
     /// over-long record): one error at this point, then the object ends.
     Broken(String),
+    /// The object's last task: the records the reader skipped (counted, not
+    /// parsed) after it saw the object abandoned.
+    End(u64),
 }
 
 struct Task {
@@ -179,8 +176,29 @@ struct Outcome {
     total: u64,
     /// Records consumed (up to and including an abandoning error).
     processed: u64,
-    /// The object ends here (abandoned).
+    /// The object ends here (abandoned); the last error is the reason.
     stop: bool,
+    /// The records after the stop can be counted (not a broken stream).
+    countable: bool,
+    /// The object's last task.
+    end: bool,
+}
+
+/// The error that abandoned an object, logged once the object's end is
+/// known, with the count of what was skipped after it.
+struct Abandoned {
+    index: u64,
+    message: String,
+    skipped: u64,
+    countable: bool,
+}
+
+/// What the sequencer lets through.
+enum Accepted {
+    /// An outcome, with the item index of its first record.
+    Outcome(u64, Outcome),
+    /// The object is done and was abandoned.
+    Abandoned(Abandoned),
 }
 
 #[derive(Default)]
@@ -189,7 +207,7 @@ struct ObjState {
     /// Item index of the first record of task `next`.
     base: u64,
     pending: BTreeMap<u64, Outcome>,
-    abandoned: bool,
+    abandoned: Option<Abandoned>,
 }
 
 struct Shared<'a> {
@@ -256,7 +274,7 @@ pub fn run(
         for _ in 0..readers {
             let tx = tx.clone();
             let shared = &shared;
-            s.spawn(move || reader_loop(shared, tx));
+            s.spawn(move || read::reader_loop(shared, tx));
         }
         drop(tx);
         for _ in 0..workers {
@@ -271,219 +289,12 @@ pub fn run(
     }
 }
 
-// ------------------------------------------------------------------ readers
-
-fn reader_loop(shared: &Shared<'_>, tx: Sender<Task>) {
-    loop {
-        if shared.stopped() {
-            return;
-        }
-        let i = shared.next_object.fetch_add(1, Ordering::SeqCst);
-        if i >= shared.plan.objects.len() {
-            return;
-        }
-        read_object(shared, i, &tx);
-    }
-}
-
-/// Counts decompressed bytes into `ProcessedSizeBytes` as they are read.
-struct Counting<'a, R> {
-    inner: R,
-    live: &'a Live,
-}
-
-impl<R: Read> Read for Counting<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.live
-            .processed_bytes
-            .fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-fn broken_message(compression: InputCompression, e: &io::Error) -> String {
-    match compression {
-        InputCompression::None => format!("Unable to read the object: {e}"),
-        c => format!("Unable to decompress the object as {}: {e}", c.as_str()),
-    }
-}
-
-fn read_object(shared: &Shared<'_>, i: usize, tx: &Sender<Task>) {
-    let plan = shared.plan;
-    let object = &plan.objects[i];
-    let raw = match shared.source.open(plan.bucket, object) {
-        Ok(r) => r,
-        Err(e) => return shared.fail(e.failure()),
-    };
-    let slot = ErrorSlot::default();
-    let guarded = GuardedReader::new(raw, slot.clone());
-    let mut seq = 0u64;
-    let mut send = |payload: Payload| -> bool {
-        let task = Task {
-            obj: i,
-            seq,
-            payload,
-        };
-        seq += 1;
-        tx.send(task).is_ok()
-    };
-    // A read error: the source failed (the import fails) or the data is
-    // corrupt (an error for this object; the others go on).
-    let on_error = |e: &io::Error, send: &mut dyn FnMut(Payload) -> bool| {
-        if let Some(source_error) = slot.take() {
-            shared.fail(source_error.failure());
-        } else {
-            send(Payload::Broken(broken_message(plan.compression, e)));
-        }
-    };
-    match plan.format {
-        InputFormat::DynamoDbJson => {
-            let decoder =
-                match ferry_formats::compress::decoder(plan.compression.to_formats(), guarded) {
-                    Ok(d) => d,
-                    Err(e) => return on_error(&e, &mut send),
-                };
-            let mut reader = Counting {
-                inner: decoder,
-                live: shared.live,
-            };
-            let chunk = shared.settings.chunk_bytes.max(4096);
-            let mut buf: Vec<u8> = vec![0; chunk];
-            let mut filled = 0;
-            loop {
-                if shared.stopped() || shared.abandoned[i].load(Ordering::Relaxed) {
-                    return;
-                }
-                // Fill the buffer.
-                let mut eof = false;
-                let mut failed = None;
-                while filled < buf.len() {
-                    match reader.read(&mut buf[filled..]) {
-                        Ok(0) => {
-                            eof = true;
-                            break;
-                        }
-                        Ok(n) => filled += n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                }
-                if let Some(e) = failed {
-                    // Send the complete lines read before the failure.
-                    if let Some(p) = memrchr_newline(&buf[..filled]) {
-                        buf.truncate(p + 1);
-                        if !send(Payload::Lines(std::mem::take(&mut buf))) {
-                            return;
-                        }
-                    }
-                    return on_error(&e, &mut send);
-                }
-                if eof {
-                    if filled > 0 {
-                        buf.truncate(filled);
-                        send(Payload::Lines(buf));
-                    }
-                    return;
-                }
-                match memrchr_newline(&buf[..filled]) {
-                    Some(p) => {
-                        // Complete lines go; the partial last line starts the next chunk.
-                        let rest = filled - (p + 1);
-                        let mut next = vec![0; chunk.max(rest + 4096)];
-                        next[..rest].copy_from_slice(&buf[p + 1..filled]);
-                        let mut full = std::mem::replace(&mut buf, next);
-                        full.truncate(p + 1);
-                        filled = rest;
-                        if !send(Payload::Lines(full)) {
-                            return;
-                        }
-                    }
-                    None if filled > ferry_formats::errors::MAX_RECORD_BYTES => {
-                        send(Payload::Broken(
-                            ferry_formats::errors::msg::record_too_long(),
-                        ));
-                        return;
-                    }
-                    // One line longer than the buffer: grow it.
-                    None => buf.resize(buf.len() * 2, 0),
-                }
-            }
-        }
-        InputFormat::Csv | InputFormat::Ion => {
-            let format = match plan.format {
-                InputFormat::Csv => ferry_formats::InputFormat::Csv {
-                    options: plan.csv.clone().unwrap_or_default(),
-                    types: plan.key_types.clone(),
-                },
-                _ => ferry_formats::InputFormat::Ion,
-            };
-            let mut reader = match ferry_formats::open_reader(
-                &format,
-                plan.compression.to_formats(),
-                Box::new(guarded),
-            ) {
-                Ok(r) => r,
-                Err(e) => return on_error(&e, &mut send),
-            };
-            let mut counted = 0u64;
-            let mut batch = Vec::with_capacity(shared.settings.batch_records);
-            loop {
-                if shared.stopped() || shared.abandoned[i].load(Ordering::Relaxed) {
-                    return;
-                }
-                match reader.next() {
-                    None => break,
-                    Some(Ok(record)) => {
-                        batch.push(record);
-                        if batch.len() >= shared.settings.batch_records {
-                            let now = reader.bytes_read();
-                            shared
-                                .live
-                                .processed_bytes
-                                .fetch_add(now - counted, Ordering::Relaxed);
-                            counted = now;
-                            if !send(Payload::Records(std::mem::take(&mut batch))) {
-                                return;
-                            }
-                        }
-                    }
-                    Some(Err(ferry_formats::FormatError::Io(e))) => {
-                        let now = reader.bytes_read();
-                        shared
-                            .live
-                            .processed_bytes
-                            .fetch_add(now.saturating_sub(counted), Ordering::Relaxed);
-                        if !batch.is_empty() && !send(Payload::Records(std::mem::take(&mut batch)))
-                        {
-                            return;
-                        }
-                        return on_error(&e, &mut send);
-                    }
-                }
-            }
-            let now = reader.bytes_read();
-            shared
-                .live
-                .processed_bytes
-                .fetch_add(now.saturating_sub(counted), Ordering::Relaxed);
-            if !batch.is_empty() {
-                send(Payload::Records(batch));
-            }
-        }
-    }
-}
-
-fn memrchr_newline(buf: &[u8]) -> Option<usize> {
-    buf.iter().rposition(|&b| b == b'\n')
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 fn is_blank(line: &[u8]) -> bool {
-    line.iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    line.iter().all(|&b| is_blank_byte(b))
 }
 
 // ------------------------------------------------------------------ workers
@@ -495,8 +306,11 @@ fn worker_loop(shared: &Shared<'_>, rx: Receiver<Task>) {
             continue; // drain, so that readers never block
         }
         let outcome = process(&checker, shared.settings.policy, task.payload);
-        for (base, accepted) in sequence(shared, task.obj, task.seq, outcome) {
-            commit(shared, task.obj, base, accepted);
+        for accepted in sequence(shared, task.obj, task.seq, outcome) {
+            match accepted {
+                Accepted::Outcome(base, o) => commit(shared, task.obj, base, o),
+                Accepted::Abandoned(a) => log_abandoned(shared, task.obj, a),
+            }
         }
     }
 }
@@ -508,6 +322,8 @@ fn process(checker: &ItemChecker<'_>, policy: ErrorPolicy, payload: Payload) -> 
         total: 0,
         processed: 0,
         stop: false,
+        countable: true,
+        end: false,
     };
     let consider = |out: &mut Outcome, item: Result<Item, RecordError>| {
         let pos = out.total;
@@ -517,13 +333,14 @@ fn process(checker: &ItemChecker<'_>, policy: ErrorPolicy, payload: Payload) -> 
         }
         out.processed += 1;
         match item {
-            // A record that is not an item at all (unparsable, wrong format):
-            // the rest of the object is abandoned under `AbandonObject`.
+            // A record that cannot be read (unparsable, wrong format): the
+            // rest of the object is abandoned under `AbandonObject`. A value
+            // that does not fit its type (CSV) is an item error only.
             Err(e) => {
-                out.errors.push((pos, e.message));
-                if policy == ErrorPolicy::AbandonObject {
+                if policy == ErrorPolicy::AbandonObject && e.kind == RecordErrorKind::Unreadable {
                     out.stop = true;
                 }
+                out.errors.push((pos, e.message));
             }
             // An item that fails validation (missing or mistyped key, size):
             // skipped, and the object goes on, as the guide says ("the import
@@ -555,35 +372,77 @@ fn process(checker: &ItemChecker<'_>, policy: ErrorPolicy, payload: Payload) -> 
             out.processed = 1;
             out.errors.push((0, message));
             out.stop = true;
+            out.countable = false;
+        }
+        Payload::End(skipped) => {
+            out.total = skipped;
+            out.end = true;
         }
     }
     out
 }
 
-/// Put an outcome in its object's sequence; return the outcomes that are
-/// now accepted, each with the item index of its first record.
-fn sequence(shared: &Shared<'_>, obj: usize, seq: u64, outcome: Outcome) -> Vec<(u64, Outcome)> {
+/// Put an outcome in its object's sequence; return what is now accepted.
+/// The error that abandons an object is held back until the object's end,
+/// counting the records skipped after it.
+fn sequence(shared: &Shared<'_>, obj: usize, seq: u64, outcome: Outcome) -> Vec<Accepted> {
     let mut state = shared.objects[obj].lock();
     state.pending.insert(seq, outcome);
     let mut accepted = Vec::new();
     loop {
         let next = state.next;
-        let Some(o) = state.pending.remove(&next) else {
+        let Some(mut o) = state.pending.remove(&next) else {
             break;
         };
         state.next += 1;
         let base = state.base;
         state.base += o.total;
-        if state.abandoned {
+        if let Some(a) = &mut state.abandoned {
+            a.skipped += o.total;
+            if o.end {
+                accepted.extend(state.abandoned.take().map(Accepted::Abandoned));
+            }
             continue;
         }
-        if o.stop {
-            state.abandoned = true;
+        if o.stop
+            && let Some((pos, message)) = o.errors.pop()
+        {
             shared.abandoned[obj].store(true, Ordering::Relaxed);
+            shared.live.errors.fetch_add(1, Ordering::Relaxed);
+            state.abandoned = Some(Abandoned {
+                index: base + pos,
+                message,
+                skipped: o.total - o.processed,
+                countable: o.countable,
+            });
         }
-        accepted.push((base, o));
+        if !o.end {
+            accepted.push(Accepted::Outcome(base, o));
+        }
     }
     accepted
+}
+
+/// Log the error that abandoned an object, saying how much was skipped.
+fn log_abandoned(shared: &Shared<'_>, obj: usize, a: Abandoned) {
+    let unit = match (shared.plan.format, a.skipped == 1) {
+        (InputFormat::DynamoDbJson, true) => "line",
+        (InputFormat::DynamoDbJson, false) => "lines",
+        (InputFormat::Csv, true) => "row",
+        (InputFormat::Csv, false) => "rows",
+        (InputFormat::Ion, true) => "value",
+        (InputFormat::Ion, false) => "values",
+    };
+    let message = if a.countable {
+        format!(
+            "{} (the rest of the object was not imported: {} more {unit} skipped)",
+            a.message, a.skipped
+        )
+    } else {
+        a.message
+    };
+    let key = &shared.plan.objects[obj].key;
+    shared.log.item_error(key, a.index, message);
 }
 
 fn commit(shared: &Shared<'_>, obj: usize, base: u64, o: Outcome) {

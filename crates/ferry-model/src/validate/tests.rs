@@ -350,3 +350,142 @@ fn secondary_index_keys() {
         "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty binary value."
     );
 }
+
+/// Issue 12 item 1: index key values obey the table's key size limits.
+#[test]
+fn secondary_index_key_sizes() {
+    let indexes = [
+        index("gsi", attr("g", ScalarType::S), None),
+        index(
+            "lsi",
+            attr("pk", ScalarType::S),
+            Some(attr("l", ScalarType::B)),
+        ),
+    ];
+    let put = IndexKeyContext::Put;
+    let long = |n: usize| s(&"x".repeat(n));
+    assert_eq!(
+        validate_index_keys(&item(&[("g", long(2048))]), &indexes, put),
+        Ok(())
+    );
+    assert_eq!(
+        message(validate_index_keys(
+            &item(&[("g", long(2049))]),
+            &indexes,
+            put
+        )),
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
+    );
+    assert_eq!(
+        message(validate_index_keys(
+            &item(&[("g", long(66_500))]),
+            &indexes,
+            put
+        )),
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
+    );
+    let bin = |n: usize| AttributeValue::B(vec![7; n]);
+    assert_eq!(
+        validate_index_keys(&item(&[("l", bin(1024))]), &indexes, put),
+        Ok(())
+    );
+    assert_eq!(
+        message(validate_index_keys(
+            &item(&[("l", bin(1025))]),
+            &indexes,
+            put
+        )),
+        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+    );
+    assert_eq!(
+        message(validate_index_keys(
+            &item(&[("l", bin(1025))]),
+            &indexes,
+            IndexKeyContext::Update
+        )),
+        "One or more parameter values were invalid: The update expression attempted to update the secondary index key beyond allowed size limits"
+    );
+    // Which items a backfill puts into an index.
+    let gsi = &indexes[0];
+    assert!(fits_index(&item(&[("g", long(2048))]), gsi));
+    assert!(!fits_index(&item(&[("g", long(2049))]), gsi));
+    assert!(!fits_index(&item(&[("g", s(""))]), gsi));
+    assert!(!fits_index(&item(&[("g", n("1"))]), gsi));
+    assert!(!fits_index(&item(&[("x", s("a"))]), gsi));
+    let lsi = &indexes[1];
+    assert!(fits_index(&item(&[("pk", s("a")), ("l", bin(1))]), lsi));
+    assert!(!fits_index(&item(&[("pk", s("a")), ("l", bin(0))]), lsi));
+    assert!(!fits_index(&item(&[("pk", s("a")), ("l", bin(1025))]), lsi));
+}
+
+/// Issue 9 item 7: attribute names, top-level and map keys.
+#[test]
+fn attribute_names() {
+    assert_eq!(
+        message(validate_item(&item(&[("pk", s("a")), ("", s("y"))]))),
+        "One or more parameter values were invalid: An attribute name cannot be empty"
+    );
+    let nested = AttributeValue::L(vec![AttributeValue::M(item(&[("", s("y"))]))]);
+    assert_eq!(
+        message(validate_item(&item(&[("a", nested)]))),
+        "One or more parameter values were invalid: An attribute name cannot be empty"
+    );
+    let max = "n".repeat(MAX_ATTRIBUTE_NAME_SIZE);
+    assert_eq!(validate_item(&item(&[(max.as_str(), s("y"))])), Ok(()));
+    let over = "n".repeat(MAX_ATTRIBUTE_NAME_SIZE + 1);
+    let msg = "One or more parameter values were invalid: Size of an attribute name has exceeded the maximum size limit of 65535 bytes";
+    assert_eq!(
+        message(validate_item(&item(&[(over.as_str(), s("y"))]))),
+        msg
+    );
+    let in_map = AttributeValue::M(item(&[(over.as_str(), s("y"))]));
+    assert_eq!(message(validate_item(&item(&[("a", in_map)]))), msg);
+}
+
+/// Issue 9 item 2: the result of an update obeys the item limits, with
+/// UpdateItem's messages.
+#[test]
+fn written_items() {
+    let def = TableDef {
+        name: "t".to_owned(),
+        id: String::new(),
+        key: KeySchema {
+            hash: attr("pk", ScalarType::S),
+            range: None,
+        },
+        indexes: vec![],
+        created_micros: 0,
+        status: crate::TableStatus::Active,
+        pitr: None,
+        extra: serde_json::Value::Null,
+    };
+    let put = IndexKeyContext::Put;
+    let update = IndexKeyContext::Update;
+    let ok = item(&[("pk", s("a")), ("d", deep_map(31))]);
+    assert!(validate_written_item(&ok, &def, put).is_ok());
+    assert!(validate_written_item(&ok, &def, update).is_ok());
+    let deep = item(&[("pk", s("a")), ("d", deep_map(62))]);
+    let too_deep = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+    assert_eq!(message(validate_written_item(&deep, &def, put)), too_deep);
+    assert_eq!(
+        message(validate_written_item(&deep, &def, update)),
+        too_deep
+    );
+    let big = item(&[("pk", s("a")), ("b", s(&"x".repeat(MAX_ITEM_SIZE)))]);
+    assert_eq!(
+        message(validate_written_item(&big, &def, put)),
+        "Item size has exceeded the maximum allowed size"
+    );
+    assert_eq!(
+        message(validate_written_item(&big, &def, update)),
+        "Item size to update has exceeded the maximum allowed size"
+    );
+    assert_eq!(
+        message(validate_written_item(
+            &item(&[("pk", s("a")), ("", s("b"))]),
+            &def,
+            update
+        )),
+        EMPTY_ATTRIBUTE_NAME
+    );
+}

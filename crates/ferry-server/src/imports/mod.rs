@@ -5,7 +5,7 @@
 //! Choices where AWS is silent or documented differently than it behaves
 //! (see `docs/design/import.md`):
 //! - a ClientToken reused with other parameters is `ImportConflictException`
-//!   "Duplicate request detected with conflicting parameters" (what real
+//!   "Import conflict: Duplicate request detected with conflicting parameters" (what real
 //!   DynamoDB answers and what the API model lists; the prose says
 //!   IdempotentParameterMismatch), for any differing parameter;
 //! - `S3BucketOwner` is reported as the account when not given;

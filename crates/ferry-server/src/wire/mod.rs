@@ -9,6 +9,7 @@ pub mod items;
 pub mod legacy;
 pub mod query;
 pub mod tables;
+pub mod transact;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -19,12 +20,20 @@ use crate::errors::{ApiError, ErrorCode};
 
 /// Parse a request body. An empty body or bad JSON syntax is a bare
 /// `SerializationException` (as DynamoDB answers); a value of the wrong
-/// shape carries DynamoDB's message.
+/// shape carries DynamoDB's message. JSON nested deeper than the parser's
+/// limit (128 levels: about 64 levels of attribute values, each `{"M":{…}}`
+/// or `{"L":[…]}` taking two) is what DynamoDB calls too deep: its nesting
+/// ValidationException, not a parse error.
 pub fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ApiError::bare(ErrorCode::SerializationException));
     }
     serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Syntax
+            if e.to_string().starts_with("recursion limit exceeded") =>
+        {
+            ApiError::validation(ferry_model::TOO_DEEP)
+        }
         serde_json::error::Category::Data => {
             let text = e.to_string();
             let suffix = format!(" at line {} column {}", e.line(), e.column());

@@ -87,6 +87,9 @@ fn append_entry_key(
     out: &mut Vec<u8>,
 ) -> Result<bool, StorageError> {
     let schema = &index.def.key;
+    if !ferry_model::fits_index(item, &index.def) {
+        return Ok(false);
+    }
     let Some(hash) = item
         .get(&schema.hash.name)
         .filter(|v| has_type(schema.hash.ty, v))
@@ -146,7 +149,7 @@ impl Batch {
                 start: k0,
                 end: arena.len(),
             };
-            append_put(item, arena);
+            append_put(item, arena)?;
             let val = Span {
                 start: key.end,
                 end: arena.len(),

@@ -7,6 +7,7 @@ mod bulk_fast;
 mod engine;
 mod indexes;
 mod model;
+mod txn;
 
 use ferry_model::{
     AttributeValue, IndexDef, IndexKind, Item, KeyAttr, KeySchema, Number, PitrSettings,

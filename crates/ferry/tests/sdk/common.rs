@@ -283,3 +283,31 @@ pub fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// Poll `probe` until it yields `Some`, and return that value. `timeout`
+/// only guards against a hang (the test then fails naming `what`); no result
+/// ever depends on how fast the server is.
+pub async fn wait_until<T, Fut>(
+    timeout: std::time::Duration,
+    what: &str,
+    mut probe: impl FnMut() -> Fut,
+) -> T
+where
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// How long a test waits for a background job before it fails (a guard
+/// against hangs, not a performance threshold).
+pub const JOB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);

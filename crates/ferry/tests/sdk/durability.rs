@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::common::*;
 use crate::faults::{client_for, spawn_ferry};
@@ -141,11 +141,15 @@ async fn kill_9_keeps_every_acknowledged_write() {
     .await;
 
     // Writers run until the kill; each records what the server acknowledged.
+    // The kill comes once a fixed number of writes were acknowledged (never
+    // after a fixed time: the result must not depend on the machine's speed).
     let stop = Arc::new(AtomicBool::new(false));
+    let acks = Arc::new(AtomicUsize::new(0));
     let mut writers = Vec::new();
     for w in 0..4 {
         let client = client.clone();
         let stop = stop.clone();
+        let acks = acks.clone();
         writers.push(tokio::spawn(async move {
             let mut acked: Vec<(String, i64, String)> = Vec::new();
             let mut i = 0i64;
@@ -161,7 +165,10 @@ async fn kill_9_keeps_every_acknowledged_write() {
                     .send()
                     .await;
                 match r {
-                    Ok(_) => acked.push((id, i, payload)),
+                    Ok(_) => {
+                        acked.push((id, i, payload));
+                        acks.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(_) => break,
                 }
                 i += 1;
@@ -169,7 +176,13 @@ async fn kill_9_keeps_every_acknowledged_write() {
             acked
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    const BEFORE_KILL: usize = 200;
+    let seen = acks.clone();
+    wait_until(JOB_TIMEOUT, "writes to be acknowledged", || {
+        let seen = seen.clone();
+        async move { (seen.load(Ordering::Relaxed) >= BEFORE_KILL).then_some(()) }
+    })
+    .await;
     child.process.start_kill().expect("SIGKILL");
     child.process.wait().await.unwrap();
     stop.store(true, Ordering::Relaxed);
@@ -177,11 +190,7 @@ async fn kill_9_keeps_every_acknowledged_write() {
     for w in writers {
         acked.extend(w.await.unwrap());
     }
-    assert!(
-        acked.len() > 20,
-        "only {} writes before the kill",
-        acked.len()
-    );
+    assert!(acked.len() >= BEFORE_KILL, "{} acknowledged", acked.len());
 
     let child = spawn_ferry(&data).await;
     let client = client_for(&child.endpoint).await;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::pitr::{datetime, enable_pitr, micros, server_now};
 
+mod errors;
 mod incremental;
 mod ion;
 mod round_trip;
@@ -33,20 +34,21 @@ pub(crate) async fn wait_export(
     client: &aws_sdk_dynamodb::Client,
     export_arn: &str,
 ) -> ExportDescription {
-    for _ in 0..1500 {
-        let out = client
-            .describe_export()
-            .export_arn(export_arn)
-            .send()
-            .await
-            .unwrap();
-        let d = out.export_description().unwrap().clone();
-        if d.export_status() != Some(&ExportStatus::InProgress) {
-            return d;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("export {export_arn} did not finish");
+    wait_until(
+        JOB_TIMEOUT,
+        &format!("export {export_arn} to end"),
+        || async move {
+            let out = client
+                .describe_export()
+                .export_arn(export_arn)
+                .send()
+                .await
+                .unwrap();
+            let d = out.export_description().unwrap().clone();
+            (d.export_status() != Some(&ExportStatus::InProgress)).then_some(d)
+        },
+    )
+    .await
 }
 
 /// An export read back through S3, every checksum verified.

@@ -4,7 +4,6 @@
 //! would configure it, so only the named buckets go external.
 
 use std::io::Write as _;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ExportStatus, ImportStatus, InputCompressionType,
@@ -14,55 +13,6 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_s3::primitives::ByteStream;
 
 use crate::common::TestServer;
-
-/// moto's S3 server on a free port, killed on drop.
-struct Moto {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start `moto_server`; `None` with a notice when it is missing and `CI` is
-/// unset (in CI it must run: `.ci/run` installs it).
-fn start_moto() -> Option<Moto> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = match std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("NOTICE: moto_server not runnable ({e}); skipping");
-            return None;
-        }
-        Err(e) => panic!("moto_server is required in CI: {e}"),
-    };
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "moto_server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
 
 async fn moto_client(endpoint: &str) -> aws_sdk_s3::Client {
     let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -88,8 +38,10 @@ fn gzip(text: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_from_and_export_to_an_external_endpoint() {
-    let Some(moto) = start_moto() else { return };
-    let external = moto_client(&moto.endpoint).await;
+    let Some(moto) = ferry_objects::moto::start("the external-endpoint tests") else {
+        return;
+    };
+    let external = moto_client(&moto.endpoint()).await;
     for b in ["ext-src", "ext-dst"] {
         external.create_bucket().bucket(b).send().await.unwrap();
     }
@@ -105,7 +57,7 @@ async fn import_from_and_export_to_an_external_endpoint() {
         .await
         .unwrap();
 
-    let endpoint = moto.endpoint.clone();
+    let endpoint = moto.endpoint();
     let server = TestServer::start_with(move |c| {
         c.external_s3 = Some(ferry_objects::ExternalS3Config {
             endpoint: Some(endpoint),
@@ -171,14 +123,7 @@ async fn import_from_and_export_to_an_external_endpoint() {
         .import_arn()
         .unwrap()
         .to_string();
-    let desc = loop {
-        let d = ddb.describe_import().import_arn(&arn).send().await.unwrap();
-        let d = d.import_table_description().unwrap().clone();
-        if d.import_status() != Some(&ImportStatus::InProgress) {
-            break d;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let desc = crate::imports::wait(&ddb, &arn).await;
     assert_eq!(
         desc.import_status(),
         Some(&ImportStatus::Completed),
@@ -227,19 +172,7 @@ async fn import_from_and_export_to_an_external_endpoint() {
         .export_arn()
         .unwrap()
         .to_string();
-    let desc = loop {
-        let d = ddb
-            .describe_export()
-            .export_arn(&export_arn)
-            .send()
-            .await
-            .unwrap();
-        let d = d.export_description().unwrap().clone();
-        if d.export_status() != Some(&ExportStatus::InProgress) {
-            break d;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let desc = crate::exports::wait_export(&ddb, &export_arn).await;
     assert_eq!(
         desc.export_status(),
         Some(&ExportStatus::Completed),

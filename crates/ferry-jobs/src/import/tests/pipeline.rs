@@ -449,10 +449,80 @@ fn csv_wrong_column_count_is_an_item_error_at_its_row_index() {
     assert_eq!(errors[0].1, 20);
     assert_eq!(
         errors[0].2,
-        ferry_formats::errors::msg::csv_column_count(3, 2)
+        format!(
+            "{} (the rest of the object was not imported: 1 more row skipped)",
+            ferry_formats::errors::msg::csv_column_count(3, 2)
+        )
     );
     assert_eq!(r.counters.processed_items, 21);
     assert_eq!(r.counters.processed_bytes, data.len() as u64);
+}
+
+#[test]
+fn csv_value_not_fitting_its_key_type_is_an_item_error_and_the_object_goes_on() {
+    let src = MemSource::new();
+    src.put("b", "in/a.csv", b"pk,v\n1,a\nabc,b\n3,c\n".to_vec());
+    let mut t = table("t", false);
+    t.key.hash.ty = ferry_model::ScalarType::N;
+    let r = run_with(
+        &src,
+        "in/",
+        InputFormat::Csv,
+        InputCompression::None,
+        None,
+        &t,
+        &settings(4096, ErrorPolicy::AbandonObject),
+    );
+    assert_eq!(r.result, Ok(()));
+    assert_eq!(r.sink.keys(), vec!["1".to_string(), "3".to_string()]);
+    let errors = r.log.sorted();
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("in/a.csv", 1));
+    assert!(
+        errors[0].2.starts_with("Invalid number for attribute pk: "),
+        "{}",
+        errors[0].2
+    );
+    assert!(!errors[0].2.contains("skipped"), "{}", errors[0].2);
+    assert_eq!(
+        (
+            r.counters.processed_items,
+            r.counters.imported_items,
+            r.counters.errors
+        ),
+        (3, 2, 1)
+    );
+}
+
+#[test]
+fn an_unreadable_record_says_how_many_lines_of_its_object_were_skipped() {
+    // Many chunks, so that the reader is still reading when the abandoning
+    // chunk is seen; blank lines are not counted.
+    let src = MemSource::new();
+    let mut data = json_lines("a", 0..100);
+    data.extend_from_slice(b"not json\n\n   \n");
+    data.extend(json_lines("a", 100..3000));
+    src.put("b", "in/a.json", data);
+    src.put("b", "in/b.json", json_lines("b", 0..10));
+    let r = run_json(
+        &src,
+        InputCompression::None,
+        4096,
+        ErrorPolicy::AbandonObject,
+    );
+    assert_eq!(r.result, Ok(()));
+    assert_eq!(r.sink.keys().len(), 110);
+    let errors = r.log.sorted();
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("in/a.json", 100));
+    assert!(
+        errors[0]
+            .2
+            .ends_with(" (the rest of the object was not imported: 2900 more lines skipped)"),
+        "{}",
+        errors[0].2
+    );
+    assert_eq!(r.counters.errors, 1);
 }
 
 #[test]
@@ -510,4 +580,40 @@ fn empty_object_and_empty_prefix_are_zero_items() {
         ErrorPolicy::AbandonObject,
     );
     assert_eq!(r.result, Ok(()));
+}
+
+#[test]
+fn zero_byte_objects_are_objects_without_items_in_every_compression() {
+    for compression in [
+        InputCompression::None,
+        InputCompression::Gzip,
+        InputCompression::Zstd,
+    ] {
+        for format in [
+            InputFormat::DynamoDbJson,
+            InputFormat::Csv,
+            InputFormat::Ion,
+        ] {
+            let src = MemSource::new();
+            // An S3 console folder placeholder and an empty partition file.
+            src.put("b", "in/", Vec::new());
+            src.put("b", "in/part-0", Vec::new());
+            let r = run_with(
+                &src,
+                "in/",
+                format,
+                compression,
+                None,
+                &table("t", false),
+                &settings(4096, ErrorPolicy::AbandonObject),
+            );
+            assert_eq!(r.result, Ok(()), "{format:?} {compression:?}");
+            assert_eq!(r.log.sorted(), Vec::new(), "{format:?} {compression:?}");
+            assert_eq!(
+                r.counters,
+                Counters::default(),
+                "{format:?} {compression:?}"
+            );
+        }
+    }
 }

@@ -287,7 +287,7 @@ fn client_token_replays_and_conflicts() {
     other.table.name = "Tab5b".into();
     let e = env.imports.start(other).unwrap_err();
     assert!(
-        matches!(e, StartError::Conflict(ref m) if m == "Duplicate request detected with conflicting parameters")
+        matches!(e, StartError::Conflict(ref m) if m == "Import conflict: Duplicate request detected with conflicting parameters")
     );
     let mut other = req.clone();
     other.source.key_prefix = Some("y".into());
@@ -297,10 +297,16 @@ fn client_token_replays_and_conflicts() {
     ));
     drop(guard);
     finish(&env, &first);
-    // Finished: its table exists, so the replay is refused on that ground.
+    // Finished: the token still names it (before the table check), and
+    // other parameters still conflict rather than meet "Table already exists".
+    let after = env.imports.start(req.clone()).unwrap();
+    assert_eq!(after.record.arn, first.record.arn);
+    assert_eq!(after.record.status, ImportStatus::Completed);
+    let mut other = req;
+    other.source.key_prefix = Some("y".into());
     assert!(matches!(
-        env.imports.start(req).unwrap_err(),
-        StartError::TableExists(_)
+        env.imports.start(other).unwrap_err(),
+        StartError::Conflict(_)
     ));
 }
 
@@ -422,4 +428,53 @@ fn a_restart_mid_import_reruns_it_from_scratch() {
         env.engine.table("Run1").unwrap().def().status,
         TableStatus::Active
     );
+}
+
+#[test]
+fn describe_shows_live_counters_while_the_import_runs() {
+    // Deterministic: the second object cannot be opened until the test lets
+    // it, so the import is IN_PROGRESS with the first object's items counted.
+    let env = env();
+    env.src.put("b", "live/0.json", json_lines("a", 0..500));
+    env.src.put("b", "live/1.json", json_lines("b", 0..500));
+    let gate = Arc::new(parking_lot::Mutex::new(()));
+    let guard = gate.lock();
+    let g2 = gate.clone();
+    *env.src.on_open.lock() = Some(Box::new(move |_, key| {
+        if key.ends_with("1.json") {
+            drop(g2.lock());
+        }
+    }));
+    let view = env
+        .imports
+        .start(request("Live", "b", "live/", InputFormat::DynamoDbJson))
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let live = loop {
+        let d = env.imports.describe(&view.record.arn).unwrap();
+        if d.counters.imported_items == 500 {
+            break d;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first object was not imported: {:?}",
+            d.counters
+        );
+        std::thread::yield_now();
+    };
+    assert_eq!(live.record.status, ImportStatus::InProgress);
+    assert_eq!(live.record.end_millis, None);
+    assert_eq!(
+        (live.counters.processed_items, live.counters.errors),
+        (500, 0)
+    );
+    assert!(live.counters.processed_bytes > 0);
+    assert_eq!(
+        env.engine.table("Live").unwrap().def().status,
+        TableStatus::Creating
+    );
+    drop(guard);
+    let done = finish(&env, &view);
+    assert_eq!(done.record.status, ImportStatus::Completed);
+    assert_eq!(done.counters.imported_items, 1000);
 }

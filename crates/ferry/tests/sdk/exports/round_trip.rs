@@ -174,24 +174,10 @@ async fn exports_import_back_unchanged() {
             .import_arn()
             .unwrap()
             .to_string();
-        let mut status = None;
-        for _ in 0..1500 {
-            let d = client
-                .describe_import()
-                .import_arn(&import_arn)
-                .send()
-                .await
-                .unwrap();
-            let d = d.import_table_description().unwrap().clone();
-            if d.import_status() != Some(&ImportStatus::InProgress) {
-                assert_eq!(d.error_count(), 0, "{d:?}");
-                assert_eq!(d.imported_item_count(), 25);
-                status = d.import_status().cloned();
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        assert_eq!(status, Some(ImportStatus::Completed));
+        let d = crate::imports::wait(&client, &import_arn).await;
+        assert_eq!(d.error_count(), 0, "{d:?}");
+        assert_eq!(d.imported_item_count(), 25);
+        assert_eq!(d.import_status(), Some(&ImportStatus::Completed));
         assert_eq!(scan(target).await, original, "{target}");
     }
 }

@@ -1,8 +1,6 @@
 //! ClientToken idempotency, ListImports paging and filtering, DescribeImport
 //! errors, ImportTable validation messages, and live counters.
 
-use std::time::Duration;
-
 use aws_sdk_dynamodb::types::{
     BillingMode, CsvOptions, ImportStatus, InputCompressionType, InputFormat, InputFormatOptions,
     KeyType, ScalarAttributeType, TableCreationParameters, TableStatus,
@@ -51,24 +49,54 @@ async fn client_token_returns_the_same_import_or_conflicts() {
     assert_eq!(first.client_token(), Some("my-token-1"));
     assert_eq!(again.import_arn(), first.import_arn());
     assert_eq!(again.table_id(), first.table_id());
-    let other = params(
-        "Tokens2",
-        ("pk", ScalarAttributeType::S),
-        Some(("sk", ScalarAttributeType::S)),
-    );
-    let (code, message) = failure(send(other).await);
+    let other_params = || {
+        params(
+            "Tokens2",
+            ("pk", ScalarAttributeType::S),
+            Some(("sk", ScalarAttributeType::S)),
+        )
+    };
+    let (code, message) = failure(send(other_params()).await);
     assert_eq!(code, "ImportConflictException");
     assert_eq!(
         message,
-        "Duplicate request detected with conflicting parameters"
+        "Import conflict: Duplicate request detected with conflicting parameters"
     );
-    wait(&db, first.import_arn().unwrap()).await;
-    // Finished: its table exists, which is checked first.
-    let (code, message) = failure(send(table).await);
+    let done = wait(&db, first.import_arn().unwrap()).await;
+    assert_eq!(done.import_status(), Some(&ImportStatus::Completed));
+    // Finished: the token is checked before the table (which now exists), so
+    // the SDK's automatic retry of the same request gets its own import back.
+    let replay = send(table.clone())
+        .await
+        .unwrap()
+        .import_table_description
+        .unwrap();
+    assert_eq!(replay, done, "the same description as DescribeImport");
+    let (code, message) = failure(send(other_params()).await);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        (
+            "ImportConflictException",
+            "Import conflict: Duplicate request detected with conflicting parameters"
+        )
+    );
+    // Another token for the same table meets the table check.
+    let (code, message) = failure(
+        db.import_table()
+            .client_token("my-token-2")
+            .s3_bucket_source(source("src-bucket", "big.json"))
+            .input_format(InputFormat::DynamodbJson)
+            .table_creation_parameters(table)
+            .send()
+            .await,
+    );
     assert_eq!(
         (code.as_str(), message.as_str()),
         ("ResourceInUseException", "Table already exists: Tokens")
     );
+    let listed = db.list_imports().send().await.unwrap();
+    assert_eq!(listed.import_summary_list().len(), 1, "no import was added");
+    assert_eq!(scan_all(&db, "Tokens").await.len(), 20_000);
 }
 
 #[tokio::test]
@@ -266,6 +294,12 @@ async fn import_table_validation_messages() {
     );
 }
 
+/// Every DescribeImport of a running import is consistent: counters never
+/// go back, a CREATING table refuses item operations, and the import ends
+/// COMPLETED with every item. Nothing here depends on how fast the import
+/// is; that DescribeImport shows the counters *while* an import runs is
+/// checked deterministically, with an import held mid-way, by
+/// `ferry-jobs`' `describe_shows_live_counters_while_the_import_runs`.
 #[tokio::test]
 async fn counters_move_while_the_import_runs() {
     let server = TestServer::start().await;
@@ -296,60 +330,51 @@ async fn counters_move_while_the_import_runs() {
     )
     .await;
     let arn = started.import_arn().unwrap();
-    // The running import is listed, and its table is CREATING.
+    // The running import is listed.
     let listed = db.list_imports().send().await.unwrap();
     assert_eq!(listed.import_summary_list()[0].import_arn(), Some(arn));
-    let mut seen_progress = false;
-    let mut last = 0;
-    loop {
-        let d = db
-            .describe_import()
-            .import_arn(arn)
+    let last = std::sync::atomic::AtomicI64::new(0);
+    let (db, last) = (&db, &last);
+    let done = wait_until(JOB_TIMEOUT, "the import to end", || async move {
+        let d = describe(db, arn).await;
+        let before = last.swap(
+            d.processed_item_count(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        assert!(d.processed_item_count() >= before, "counters never go back");
+        if d.import_status() != Some(&ImportStatus::InProgress) {
+            return Some(d);
+        }
+        assert_eq!(d.end_time(), None);
+        assert!(d.imported_item_count() + d.error_count() <= d.processed_item_count());
+        // A table still CREATING after the call was CREATING during it:
+        // then the item operation must have been refused.
+        let got = db
+            .get_item()
+            .table_name("Live")
+            .key("pk", s("x"))
+            .key("sk", s("y"))
+            .send()
+            .await;
+        let t = db
+            .describe_table()
+            .table_name("Live")
             .send()
             .await
             .unwrap()
-            .import_table_description
+            .table
             .unwrap();
-        assert!(d.processed_item_count() >= last, "counters never go back");
-        last = d.processed_item_count();
-        if d.import_status() != Some(&ImportStatus::InProgress) {
-            assert_eq!(d.import_status(), Some(&ImportStatus::Completed));
-            assert_eq!(d.imported_item_count(), 120_000);
-            break;
+        if t.table_status() == Some(&TableStatus::Creating) {
+            let (code, _) = failure(got);
+            assert_eq!(
+                code, "ResourceNotFoundException",
+                "item operations wait for the import"
+            );
         }
-        if d.processed_item_count() > 0 {
-            seen_progress = true;
-            assert!(d.processed_size_bytes().unwrap() > 0);
-            assert_eq!(d.end_time(), None);
-            // A table still CREATING after the call was CREATING during it:
-            // then the item operation must have been refused.
-            let got = db
-                .get_item()
-                .table_name("Live")
-                .key("pk", s("x"))
-                .key("sk", s("y"))
-                .send()
-                .await;
-            let t = db
-                .describe_table()
-                .table_name("Live")
-                .send()
-                .await
-                .unwrap()
-                .table
-                .unwrap();
-            if t.table_status() == Some(&TableStatus::Creating) {
-                let (code, _) = failure(got);
-                assert_eq!(
-                    code, "ResourceNotFoundException",
-                    "item operations wait for the import"
-                );
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(
-        seen_progress,
-        "DescribeImport showed progress while running"
-    );
+        None
+    })
+    .await;
+    assert_eq!(done.import_status(), Some(&ImportStatus::Completed));
+    assert_eq!(done.imported_item_count(), 120_000);
+    assert!(done.processed_size_bytes().unwrap() > 0);
 }

@@ -87,64 +87,15 @@ async fn a_restart_mid_import_resumes_it_and_loses_nothing() {
 
 // ------------------------------------------------------- an external S3
 
-/// `moto_server` on a free port (killed on drop).
-struct Moto {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts moto_server, or `None` with a notice when it is not installed and
-/// `CI` is unset (in CI it must run).
-fn start_moto() -> Option<Moto> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let spawned = std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let child = match spawned {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!(
-                "NOTICE: moto_server not runnable ({e}); skipping the external-S3 import test"
-            );
-            return None;
-        }
-        Err(e) => panic!("moto_server is required in CI: {e}"),
-    };
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "moto_server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
-
 #[tokio::test]
 async fn import_from_an_external_s3_endpoint() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = ferry_objects::moto::start("the external-S3 import test") else {
+        return;
+    };
     let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "moto");
     let conf = aws_sdk_s3::config::Builder::new()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .endpoint_url(&moto.endpoint)
+        .endpoint_url(moto.endpoint())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .force_path_style(true)
@@ -170,7 +121,7 @@ async fn import_from_an_external_s3_endpoint() {
             .await
             .unwrap();
     }
-    let endpoint = moto.endpoint.clone();
+    let endpoint = moto.endpoint();
     let server = TestServer::start_with(move |c| {
         c.external_s3 = Some(ferry_objects::ExternalS3Config {
             endpoint: Some(endpoint),
@@ -326,21 +277,15 @@ async fn kill_9_mid_import_resumes_on_restart() {
     )
     .await;
     let arn = started.import_arn().unwrap().to_string();
-    // Kill as soon as some items are in.
-    loop {
-        let d = db
-            .describe_import()
-            .import_arn(&arn)
-            .send()
-            .await
-            .unwrap()
-            .import_table_description
-            .unwrap();
-        if d.processed_item_count() > 0 || d.import_status() != Some(&ImportStatus::InProgress) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // Kill as soon as some items are in (or the import is already over:
+    // the restart must then change nothing).
+    let (db_ref, arn_ref) = (&db, arn.as_str());
+    wait_until(JOB_TIMEOUT, "the import to make progress", || async move {
+        let d = describe(db_ref, arn_ref).await;
+        (d.processed_item_count() > 0 || d.import_status() != Some(&ImportStatus::InProgress))
+            .then_some(())
+    })
+    .await;
     child.start_kill().expect("SIGKILL");
     child.wait().await.unwrap();
 

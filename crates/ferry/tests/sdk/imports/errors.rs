@@ -140,6 +140,68 @@ async fn empty_prefix_completes_with_an_empty_table() {
 }
 
 #[tokio::test]
+async fn zero_byte_objects_with_gzip_or_zstd_import_as_nothing() {
+    let server = TestServer::start().await;
+    let db = server.dynamodb().await;
+    bucket(&server, "src-bucket").await;
+    for (i, (dir, compression, encode)) in [
+        (
+            "gz",
+            InputCompressionType::Gzip,
+            gzip as fn(&[u8]) -> Vec<u8>,
+        ),
+        (
+            "zst",
+            InputCompressionType::Zstd,
+            zstd as fn(&[u8]) -> Vec<u8>,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // An S3 console folder placeholder, an empty partition file, data.
+        put(&server, "src-bucket", &format!("{dir}/"), Vec::new()).await;
+        put(&server, "src-bucket", &format!("{dir}/part-0"), Vec::new()).await;
+        put(
+            &server,
+            "src-bucket",
+            &format!("{dir}/part-1"),
+            encode(SPEC_JSON.as_bytes()),
+        )
+        .await;
+        let table = format!("Empties{i}");
+        let done = wait(
+            &db,
+            start(
+                &db,
+                source("src-bucket", &format!("{dir}/")),
+                InputFormat::DynamodbJson,
+                Some(compression.clone()),
+                None,
+                books(&table),
+            )
+            .await
+            .import_arn()
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            done.import_status(),
+            Some(&ImportStatus::Completed),
+            "{compression:?}: {done:?}"
+        );
+        assert_eq!(
+            counters(&done),
+            (3, 3, 0, Some(SPEC_JSON.len() as i64)),
+            "{compression:?}"
+        );
+        assert_eq!(done.failure_code(), None);
+        assert_books(&db, &table).await;
+        assert!(log_messages(&server, &done).await.is_empty());
+    }
+}
+
+#[tokio::test]
 async fn corrupt_gzip_object_is_skipped_while_others_import() {
     let server = TestServer::start().await;
     let db = server.dynamodb().await;
@@ -421,4 +483,61 @@ async fn an_invalid_item_is_skipped_and_the_rest_of_its_object_imports() {
         .collect();
     keys.sort();
     assert_eq!(keys, ["k0", "k1", "k3", "k4"]);
+}
+
+#[tokio::test]
+async fn an_unreadable_line_abandons_its_object_and_says_how_many_lines_were_skipped() {
+    let server = TestServer::start().await;
+    let db = server.dynamodb().await;
+    bucket(&server, "cut-bucket").await;
+    // 5 good lines, one that is not JSON, then 9,995 lines (and blank ones,
+    // which are not records) that can no longer be trusted.
+    let mut data = ferry_formats::generator::json_lines(0..5);
+    data.extend_from_slice(b"{\"Item\": oops\n\n");
+    data.extend(ferry_formats::generator::json_lines(5..10_000));
+    put(&server, "cut-bucket", "cut.json", data).await;
+    let table = params(
+        "cut-table",
+        ("pk", ScalarAttributeType::S),
+        Some(("sk", ScalarAttributeType::S)),
+    );
+    let done = wait(
+        &db,
+        start(
+            &db,
+            source("cut-bucket", "cut.json"),
+            InputFormat::DynamodbJson,
+            None,
+            None,
+            table,
+        )
+        .await
+        .import_arn()
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(done.import_status(), Some(&ImportStatus::Failed));
+    assert_eq!(
+        (
+            done.processed_item_count(),
+            done.imported_item_count(),
+            done.error_count()
+        ),
+        (6, 5, 1)
+    );
+    let logs = log_messages(&server, &done).await;
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let event: serde_json::Value = serde_json::from_str(&logs[0]).unwrap();
+    assert_eq!(
+        event["itemS3Pointer"],
+        serde_json::json!({"bucket": "cut-bucket", "key": "cut.json", "itemIndex": 5})
+    );
+    let message = event["errorMessages"][0].as_str().unwrap();
+    assert!(
+        message.starts_with("Invalid JSON: ")
+            && message
+                .ends_with(" (the rest of the object was not imported: 9995 more lines skipped)"),
+        "{message}"
+    );
+    assert_eq!(scan_all(&db, "cut-table").await.len(), 5);
 }

@@ -441,8 +441,9 @@ async fn csv_number_keys_typed_by_attribute_definitions_and_bad_rows() {
             "Some of the items failed validation checks and were not imported. Please check CloudWatch error logs for more details."
         )
     );
-    // a.csv: row 0 imported, row 1 bad (the rest of the object is abandoned,
-    // as DynamoDB does); b.csv: row 0 bad; c.csv: imported.
+    // a.csv: row 0 imported, row 1 unreadable (the rest of the object is
+    // abandoned, as DynamoDB does, and the log says so); b.csv: row 0 bad;
+    // c.csv: imported.
     assert_eq!(counters(&done).0, 4);
     assert_eq!(done.imported_item_count(), 2);
     assert_eq!(done.error_count(), 2);
@@ -466,13 +467,59 @@ async fn csv_number_keys_typed_by_attribute_definitions_and_bad_rows() {
     );
     assert_eq!(
         logs[0]["errorMessages"][0].as_str().unwrap(),
-        ferry_formats::errors::msg::csv_column_count(3, 2)
+        format!(
+            "{} (the rest of the object was not imported: 1 more row skipped)",
+            ferry_formats::errors::msg::csv_column_count(3, 2)
+        )
     );
     assert_eq!(
         logs[1]["itemS3Pointer"],
         serde_json::json!({"bucket": "src-bucket", "key": "rows/b.csv", "itemIndex": 0})
     );
     assert_eq!(logs[1]["importArn"].as_str(), done.import_arn());
+    assert_eq!(
+        logs[1]["errorMessages"][0].as_str().unwrap(),
+        "Invalid number for attribute id: The parameter cannot be converted to a numeric value: not-a-number"
+    );
+}
+
+#[tokio::test]
+async fn csv_value_not_fitting_its_key_type_is_an_item_error_and_the_object_goes_on() {
+    let server = TestServer::start().await;
+    let db = server.dynamodb().await;
+    bucket(&server, "src-bucket").await;
+    let data = "pk,v\n1,a\nabc,b\n3,c";
+    put(&server, "src-bucket", "typed.csv", data).await;
+    let started = start(
+        &db,
+        source("src-bucket", "typed.csv"),
+        InputFormat::Csv,
+        None,
+        None,
+        params("Typed", ("pk", ScalarAttributeType::N), None),
+    )
+    .await;
+    let done = wait(&db, started.import_arn().unwrap()).await;
+    assert_eq!(done.import_status(), Some(&ImportStatus::Failed));
+    assert_eq!(done.failure_code(), Some("ItemValidationError"));
+    assert_eq!(counters(&done), (3, 2, 1, Some(data.len() as i64)));
+    let mut pks: Vec<String> = scan_all(&db, "Typed")
+        .await
+        .iter()
+        .map(|i| i["pk"].as_n().unwrap().clone())
+        .collect();
+    pks.sort();
+    assert_eq!(pks, vec!["1", "3"]);
+    assert_eq!(
+        log_messages(&server, &done).await,
+        vec![item_error(
+            "src-bucket",
+            "typed.csv",
+            1,
+            done.import_arn().unwrap(),
+            "Invalid number for attribute pk: The parameter cannot be converted to a numeric value: abc"
+        )]
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,6 @@ mod errors;
 mod formats;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, ImportStatus, ImportTableDescription, InputCompressionType,
@@ -110,25 +109,26 @@ pub async fn start(
 
 /// Poll DescribeImport until the import ends.
 pub async fn wait(db: &aws_sdk_dynamodb::Client, arn: &str) -> ImportTableDescription {
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let d = db
-            .describe_import()
-            .import_arn(arn)
-            .send()
-            .await
-            .unwrap()
-            .import_table_description
-            .unwrap();
-        if !matches!(d.import_status(), Some(ImportStatus::InProgress)) {
-            return d;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "import {arn} did not finish"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        JOB_TIMEOUT,
+        &format!("import {arn} to end"),
+        || async move {
+            let d = describe(db, arn).await;
+            (d.import_status() != Some(&ImportStatus::InProgress)).then_some(d)
+        },
+    )
+    .await
+}
+
+/// DescribeImport's description of `arn`.
+pub async fn describe(db: &aws_sdk_dynamodb::Client, arn: &str) -> ImportTableDescription {
+    db.describe_import()
+        .import_arn(arn)
+        .send()
+        .await
+        .unwrap()
+        .import_table_description
+        .unwrap()
 }
 
 pub async fn scan_all(
