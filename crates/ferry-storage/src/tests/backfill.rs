@@ -37,7 +37,7 @@ fn write(t: &Table, i: u64, round: u64) {
         ("v", n((i * 7 + round) as i64 % 1000)),
         ("note", s(&"x".repeat((round % 5) as usize))),
     ]);
-    if (i + round) % 4 != 0 {
+    if !(i + round).is_multiple_of(4) {
         it.insert("g".to_string(), s(&format!("g{}", (i + round) % 9)));
     }
     t.write(&key(i), |_| Ok::<_, ()>(Write::Put(it)))
@@ -63,7 +63,7 @@ fn writes_during_a_backfill_leave_the_index_exact() {
                 while !stop.load(Ordering::SeqCst) {
                     // Updates, deletes and new items all over the key space.
                     let i = (round * 7_919 + w * 104_729) % 24_000;
-                    if round % 5 == 0 {
+                    if round.is_multiple_of(5) {
                         t.write(&key(i), |_| Ok::<_, ()>(Write::Delete))
                             .expect("delete");
                     } else {

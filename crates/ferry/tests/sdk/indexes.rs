@@ -33,7 +33,7 @@ pub(crate) fn row(i: u64, round: u64) -> HashMap<String, AttributeValue> {
         ),
     ]
     .into();
-    if (i + round) % 10 != 0 {
+    if !(i + round).is_multiple_of(10) {
         it.insert("g".to_string(), s(&format!("g{}", (i + round) % 13)));
     }
     it
@@ -202,7 +202,7 @@ async fn a_gsi_created_over_500000_items_while_a_client_writes_is_exact() {
             let mut round = 1u64;
             while !stop.load(Ordering::SeqCst) {
                 let i = (round * 7_919) % 520_000;
-                if round % 4 == 0 {
+                if round.is_multiple_of(4) {
                     client
                         .delete_item()
                         .table_name("big")
