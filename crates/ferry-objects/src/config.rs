@@ -4,9 +4,11 @@
 //! users create through Ferry's own S3 endpoint). When an external endpoint is
 //! configured (`--s3-endpoint`), every import/export bucket goes to it —
 //! unless `external_buckets` lists bucket names, in which case only those go
-//! external and all others stay embedded (a per-bucket mapping).
+//! external and all others stay embedded (a per-bucket mapping). A bucket
+//! name can also be mounted on any other client ([`Objects::mount`]: the
+//! command line mounts local directories this way), which wins over both.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -37,6 +39,8 @@ pub struct Objects {
     embedded: Arc<EmbeddedClient>,
     external: Option<Arc<ExternalClient>>,
     external_buckets: BTreeSet<String>,
+    /// Buckets mounted on other clients (shared by every clone).
+    mounts: Arc<parking_lot::RwLock<BTreeMap<String, Arc<dyn ObjectClient>>>>,
 }
 
 impl Objects {
@@ -66,6 +70,7 @@ impl Objects {
             store,
             external: external.map(|c| Arc::new(ExternalClient::new(c))),
             external_buckets: external_buckets.into_iter().collect(),
+            mounts: Arc::default(),
         }
     }
 
@@ -80,8 +85,17 @@ impl Objects {
             && (self.external_buckets.is_empty() || self.external_buckets.contains(bucket))
     }
 
+    /// Serve `bucket` with `client` from now on, in this `Objects` and every
+    /// clone of it (the job runner's included).
+    pub fn mount(&self, bucket: &str, client: Arc<dyn ObjectClient>) {
+        self.mounts.write().insert(bucket.to_owned(), client);
+    }
+
     /// The client for an import/export bucket (see the module docs).
     pub fn client_for(&self, bucket: &str) -> Arc<dyn ObjectClient> {
+        if let Some(client) = self.mounts.read().get(bucket) {
+            return client.clone();
+        }
         match &self.external {
             Some(ext) if self.is_external(bucket) => ext.clone(),
             _ => self.embedded.clone(),

@@ -1,14 +1,11 @@
 //! [`EmbeddedClient`]: the object-access trait straight on the embedded
 //! [`BucketStore`], no HTTP. Reads stream from a blocking reader task; writes
-//! go through a channel to a blocking writer task (disk and MD5 off the async
-//! threads) and publish atomically on `finish`.
+//! go through [`blocking_writer`] (disk and MD5 off the async threads) and
+//! publish atomically on `finish`.
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use futures::StreamExt as _;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use crate::client::{
     GetObject, ListPage, ObjectClient, ObjectMeta, ObjectWriter, PutResult, unquote_etag,
@@ -17,7 +14,7 @@ use crate::error::{ObjectError, StoreError};
 use crate::store::format::ObjectAttrs;
 use crate::store::list::ListQuery;
 use crate::store::{BucketStore, PutCondition, etag_md5_base64};
-use crate::stream::spawn_reader;
+use crate::stream::{blocking_writer, spawn_reader};
 
 /// Object access on Ferry's own bucket store.
 #[derive(Debug, Clone)]
@@ -63,63 +60,6 @@ pub fn object_error(e: StoreError, bucket: &str, key: &str) -> ObjectError {
             message: format!("We encountered an internal error. Please try again. ({other})"),
             status: 500,
         },
-    }
-}
-
-enum Msg {
-    Data(Bytes),
-    Finish,
-}
-
-struct EmbeddedWriter {
-    tx: Option<mpsc::Sender<Msg>>,
-    task: Option<JoinHandle<Result<PutResult, ObjectError>>>,
-}
-
-fn stopped(detail: impl std::fmt::Display) -> ObjectError {
-    ObjectError::Other {
-        code: "InternalError".into(),
-        message: format!("the object writer stopped: {detail}"),
-        status: 500,
-    }
-}
-
-impl EmbeddedWriter {
-    async fn join(&mut self) -> Result<PutResult, ObjectError> {
-        match self.task.take() {
-            Some(t) => t.await.unwrap_or_else(|e| Err(stopped(e))),
-            None => Err(stopped("already finished")),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl ObjectWriter for EmbeddedWriter {
-    async fn write(&mut self, data: Bytes) -> Result<(), ObjectError> {
-        if let Some(tx) = &self.tx
-            && tx.send(Msg::Data(data)).await.is_ok()
-        {
-            return Ok(());
-        }
-        // The writer task ended early: report its error.
-        self.tx = None;
-        match self.join().await {
-            Err(e) => Err(e),
-            Ok(_) => Err(stopped("unexpectedly")),
-        }
-    }
-
-    async fn finish(mut self: Box<Self>) -> Result<PutResult, ObjectError> {
-        if let Some(tx) = self.tx.take() {
-            let _ = tx.send(Msg::Finish).await;
-        }
-        self.join().await
-    }
-
-    async fn abort(mut self: Box<Self>) -> Result<(), ObjectError> {
-        self.tx = None;
-        let _ = self.join().await;
-        Ok(())
     }
 }
 
@@ -222,42 +162,31 @@ impl ObjectClient for EmbeddedClient {
 
     async fn put(&self, bucket: &str, key: &str) -> Result<Box<dyn ObjectWriter>, ObjectError> {
         let (b, k) = (bucket.to_owned(), key.to_owned());
-        let mut w = self
+        let w = self
             .blocking(move |s| s.begin_put(&b, &k))
             .await
             .map_err(|e| object_error(e, bucket, key))?;
-        let (tx, mut rx) = mpsc::channel::<Msg>(4);
         let store = self.store.clone();
         let (b, k) = (bucket.to_owned(), key.to_owned());
-        let task = tokio::task::spawn_blocking(move || {
-            loop {
-                match rx.blocking_recv() {
-                    Some(Msg::Data(d)) => w.write(&d).map_err(|e| object_error(e, &b, &k))?,
-                    Some(Msg::Finish) => break,
-                    None => {
-                        return Err(ObjectError::Other {
-                            code: "RequestAborted".into(),
-                            message: "the write was aborted".into(),
-                            status: 400,
-                        });
-                    }
-                }
-            }
-            let size = w.size();
-            let info = store
-                .finish_put(w, ObjectAttrs::default(), &PutCondition::default())
-                .map_err(|e| object_error(e, &b, &k))?;
-            let md5_base64 = etag_md5_base64(&info.etag).unwrap_or_default();
-            Ok(PutResult {
-                md5_hex: info.etag.clone(),
-                etag: info.etag,
-                md5_base64,
-                size,
-            })
-        });
-        Ok(Box::new(EmbeddedWriter {
-            tx: Some(tx),
-            task: Some(task),
-        }))
+        Ok(blocking_writer(
+            w,
+            {
+                let (b, k) = (b.clone(), k.clone());
+                move |w, d| w.write(d).map_err(|e| object_error(e, &b, &k))
+            },
+            move |w| {
+                let size = w.size();
+                let info = store
+                    .finish_put(w, ObjectAttrs::default(), &PutCondition::default())
+                    .map_err(|e| object_error(e, &b, &k))?;
+                let md5_base64 = etag_md5_base64(&info.etag).unwrap_or_default();
+                Ok(PutResult {
+                    md5_hex: info.etag.clone(),
+                    etag: info.etag,
+                    md5_base64,
+                    size,
+                })
+            },
+        ))
     }
 }

@@ -14,6 +14,8 @@
 //!   DynamoDB's `FailureCode` / `FailureMessage`).
 //!   - [`EmbeddedClient`]: on the [`BucketStore`], in process.
 //!   - [`ExternalClient`]: any S3-compatible endpoint via `object_store`.
+//!   - [`LocalDirClient`]: one local directory as a bucket (the CLI's local
+//!     SOURCE and DEST paths).
 //! - [`Objects`] / [`ObjectsConfig`]: which client serves a bucket (embedded
 //!   by default; everything — or only listed buckets — external when an
 //!   external endpoint is configured).
@@ -23,6 +25,7 @@ mod config;
 mod embedded;
 mod error;
 mod external;
+mod local;
 #[cfg(feature = "test-util")]
 pub mod moto;
 pub mod names;
@@ -36,6 +39,7 @@ pub use config::{Objects, ObjectsConfig};
 pub use embedded::{EmbeddedClient, object_error};
 pub use error::{ObjectError, StoreError, request_ids};
 pub use external::{EXTERNAL_PART_SIZE, ExternalClient, ExternalS3Config, key_path, map_error};
+pub use local::LocalDirClient;
 pub use store::format::{Checksums, ObjectAttrs, ObjectInfo};
 pub use store::list::{ListPage as StoreListPage, ListQuery, ListedObject};
 pub use store::{

@@ -71,6 +71,11 @@ pub async fn handle(
     limits: Arc<Limits>,
     req: Request<Incoming>,
 ) -> Response<Body> {
+    // The web console: unsigned browser GET/HEAD under /_console/ (and a
+    // browser's GET /) are static files; everything else goes on untouched.
+    if let Some(page) = ferry_console::respond(req.method(), req.uri(), req.headers()) {
+        return page.map(full);
+    }
     if web::is_preflight(&req) {
         let mut resp = web::preflight::<Body>(req.headers());
         set_header(&mut resp, "x-amzn-RequestId", &request_id());
@@ -168,11 +173,9 @@ async fn read_body(
     })
 }
 
-/// The health line (an unsigned `GET /`).
+/// The health line (an unsigned `GET /` that is not a browser's: browsers
+/// are sent to the console first, `ferry_console::respond`).
 fn health(state: &AppState, request: &HeaderMap) -> Response<Body> {
-    // Console hook: a browser asking for HTML will be redirected to
-    // /_console/ once the console exists; until then it reads the line too.
-    tracing::debug!(browser = web::wants_html(request), "health check");
     let line = web::health_line(&state.config.region);
     let crc = crc32fast::hash(line.as_bytes());
     let mut resp = Response::new(full(line));

@@ -48,16 +48,6 @@ pub fn is_health_check<B>(req: &Request<B>) -> bool {
         })
 }
 
-/// True when a browser asks for a page (its `Accept` lists `text/html`).
-/// Hook for the console: such requests will be redirected to `/_console/`;
-/// until it exists they get the health line like every other client.
-pub fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/html")))
-}
-
 /// The health line for `region`.
 pub fn health_line(region: &str) -> String {
     format!("healthy: dynamodb.{region}.amazonaws.com ")
@@ -162,14 +152,5 @@ mod tests {
     fn small_answers_stay_plain() {
         assert_eq!(gzip(b"{}"), None);
         assert!(gzip(&[b'a'; 4096]).is_some_and(|g| g.len() < 100));
-    }
-
-    #[test]
-    fn html_is_told_apart() {
-        assert!(wants_html(&headers(&[(
-            "accept",
-            "text/html,application/xhtml+xml,*/*;q=0.8"
-        )])));
-        assert!(!wants_html(&headers(&[("accept", "*/*")])));
     }
 }

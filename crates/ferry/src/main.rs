@@ -1,5 +1,7 @@
 //! The `ferry` binary: `ferry serve` runs the DynamoDB-compatible server
-//! (DynamoDB JSON API, CloudWatch Logs subset and S3 on one port).
+//! (DynamoDB JSON API, CloudWatch Logs subset and S3 on one port);
+//! `ferry import`, `ferry check`, `ferry export` and `ferry completions`
+//! are the data commands of [`cli`].
 //!
 //! Every flag has a `FERRY_*` environment equivalent. Logging is quiet by
 //! default (warnings and errors on stderr); `--log` or `RUST_LOG` take a
@@ -18,7 +20,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
+
+mod cli;
 
 /// The exit status when the table engine refuses every further write
 /// (`EX_IOERR` of sysexits.h).
@@ -45,6 +49,14 @@ struct Cli {
 enum Command {
     /// Run the server: DynamoDB API, CloudWatch Logs subset and S3 on one port.
     Serve(ServeArgs),
+    /// Import a local folder or file, an AWS export or s3://bucket/prefix into a new table.
+    Import(cli::import::ImportArgs),
+    /// Dry-run an import: read and validate SOURCE as an import would, create nothing.
+    Check(cli::check::CheckArgs),
+    /// Export a table to a local folder or s3://bucket/prefix in AWS's export layout.
+    Export(cli::export::ExportArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completions(cli::CompletionsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -276,14 +288,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     init_logging(cli.log.as_deref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let done = std::process::ExitCode::SUCCESS;
     match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)).map(|()| done),
+        Command::Import(args) => Ok(cli::exit_code(runtime.block_on(cli::import::run(args)))),
+        Command::Check(args) => Ok(cli::exit_code(runtime.block_on(cli::check::run(args)))),
+        Command::Export(args) => Ok(cli::exit_code(runtime.block_on(cli::export::run(args)))),
+        Command::Completions(args) => Ok(cli::completions(&args, Cli::command())),
     }
 }
 

@@ -27,6 +27,7 @@ use parking_lot::Mutex;
 
 use crate::cwlogs::LogStore;
 use crate::ids;
+pub use errlog::error_message;
 pub use pipeline::{ErrorPolicy, Settings};
 pub use source::{ObjectSource, SourceError, SourceErrorKind, SourceObject};
 pub use spec::{
