@@ -167,7 +167,7 @@ pub fn describe_table_def(
     stats: TableStats,
     status: Option<TableStatus>,
 ) -> TableDescription {
-    describe_with_index_stats(state, def, stats, &|_| None, status)
+    describe_with_index_stats(state, def, stats, &|_| None, &[], status)
 }
 
 /// The description of a live table, with its index statistics.
@@ -181,16 +181,20 @@ pub fn describe_table(
         &table.def(),
         table.stats(),
         &|name| table.index_stats(name),
+        &table.backfilling(),
         status,
     )
 }
 
-/// [`describe_table_def`] with per-index `ItemCount`/`IndexSizeBytes`.
+/// [`describe_table_def`] with per-index `ItemCount`/`IndexSizeBytes`; the
+/// GSIs in `creating` are CREATING with `Backfilling` (DynamoDB leaves the
+/// field out once the index is ACTIVE).
 pub fn describe_with_index_stats(
     state: &AppState,
     def: &TableDef,
     stats: TableStats,
     index_stats: &dyn Fn(&str) -> Option<TableStats>,
+    creating: &[String],
     status: Option<TableStatus>,
 ) -> TableDescription {
     let extra = TableExtra::of(def);
@@ -222,8 +226,12 @@ pub fn describe_with_index_stats(
             index_name: i.name.clone(),
             key_schema: key_schema_wire(&i.key),
             projection: projection_wire(&i.projection),
-            index_status: "ACTIVE".into(),
-            backfilling: None,
+            index_status: if creating.contains(&i.name) {
+                "CREATING".into()
+            } else {
+                "ACTIVE".into()
+            },
+            backfilling: creating.contains(&i.name).then_some(true),
             provisioned_throughput: if ppr {
                 ThroughputState::default().describe()
             } else {

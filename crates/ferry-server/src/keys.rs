@@ -43,6 +43,20 @@ pub fn find_index<'a>(def: &'a TableDef, name: &str) -> Result<&'a IndexDef, Api
     })
 }
 
+/// Fails as DynamoDB does when `index` is a GSI still being backfilled.
+pub fn check_readable(
+    table: &ferry_storage::Table,
+    index: Option<&IndexDef>,
+) -> Result<(), ApiError> {
+    match index {
+        Some(i) if table.backfilling().contains(&i.name) => Err(ApiError::validation(format!(
+            "Cannot read from backfilling global secondary index: {}",
+            i.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Names of the attributes that make up a LastEvaluatedKey: the table's key,
 /// then the index's key attributes not already there.
 pub fn page_key_names(def: &TableDef, index: Option<&IndexDef>) -> Vec<String> {

@@ -12,8 +12,8 @@ use ferry_storage::{QuerySpec, SortCondition};
 use crate::capacity::{CAPACITY_VALUES, CapacityMode};
 use crate::errors::ApiError;
 use crate::keys::{
-    check_consistent_read, check_filter_keys, check_key_paths, check_start_key, find_index,
-    page_key_names,
+    check_consistent_read, check_filter_keys, check_key_paths, check_readable, check_start_key,
+    find_index, page_key_names,
 };
 use crate::legacy;
 use crate::paging::{PagePlan, SELECT_VALUES, fill_page, needs_table_fetch, resolve_select};
@@ -124,6 +124,7 @@ pub async fn query(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError
         .transpose()?;
     let consistent = input.consistent_read.unwrap_or(false);
     check_consistent_read(index, consistent)?;
+    check_readable(&table, index)?;
     let schema = index.map_or(&def.key, |i| &i.key);
     let key_condition = match &key_input {
         KeyInput::Expression(kce) => KeyCondition::compile(kce, schema, &p)?,

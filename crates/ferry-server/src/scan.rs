@@ -8,7 +8,8 @@ use ferry_storage::ScanSpec;
 use crate::capacity::{CAPACITY_VALUES, CapacityMode};
 use crate::errors::ApiError;
 use crate::keys::{
-    check_consistent_read, check_key_paths, check_start_key, find_index, page_key_names,
+    check_consistent_read, check_key_paths, check_readable, check_start_key, find_index,
+    page_key_names,
 };
 use crate::legacy;
 use crate::paging::{PagePlan, SELECT_VALUES, fill_page, needs_table_fetch, resolve_select};
@@ -108,6 +109,7 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
         .transpose()?;
     let consistent = input.consistent_read.unwrap_or(false);
     check_consistent_read(index, consistent)?;
+    check_readable(&table, index)?;
     let nested: Vec<String> = filter
         .iter()
         .flat_map(|f| f.nested_top_level_names())

@@ -436,6 +436,20 @@ enum IndexChange {
     Update(String, ThroughputState),
 }
 
+/// DynamoDB creates or deletes one index at a time per table: a call with
+/// two such changes, or one while another index is being created, is
+/// refused (deleting the index being created, which cancels it, is not).
+fn check_online_index_limit(online: &[IndexChange], creating: &[String]) -> Result<(), ApiError> {
+    let cancels = |c: &IndexChange| matches!(c, IndexChange::Delete(n) if creating.contains(n));
+    if online.len() > 1 || online.iter().any(|c| !creating.is_empty() && !cancels(c)) {
+        return Err(ApiError::new(
+            ErrorCode::LimitExceededException,
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn update_table(
     state: &AppState,
     body: &[u8],
@@ -703,22 +717,28 @@ pub async fn update_table(
             }
         }
     }
+    let online: Vec<IndexChange> = changes
+        .into_iter()
+        .filter(|c| !matches!(c, IndexChange::Update(..)))
+        .collect();
+    check_online_index_limit(&online, &table.backfilling())?;
     let t = table.clone();
     blocking(move || {
-        for c in changes {
-            match c {
-                IndexChange::Create(index, _) => t.add_index(index)?,
-                IndexChange::Delete(n) => t.drop_index(&n)?,
-                IndexChange::Update(..) => {}
-            }
-        }
-        t.update_def(&mut |d: &mut TableDef| {
+        let mut redefine = |d: &mut TableDef| {
             let mut e = extra.clone();
             // Tags are TagResource's: keep what the table has now.
             e.tags = TableExtra::of(d).tags;
             e.attribute_definitions = used_definitions(defs.clone(), d);
             e.store_into(&mut d.extra);
-        })?;
+        };
+        // One commit: the index change (at most one) with the rest.
+        match online.into_iter().next() {
+            Some(IndexChange::Create(index, _)) => t.add_index(index, &mut redefine)?,
+            Some(IndexChange::Delete(n)) => t.drop_index(&n, &mut redefine)?,
+            Some(IndexChange::Update(..)) | None => {
+                t.update_def(&mut redefine)?;
+            }
+        }
         Ok(())
     })
     .await?;

@@ -2,8 +2,9 @@
 //! ~330-byte items on two threads, single-item writes, point reads and a
 //! full scan, on a temporary on-disk database.
 //!
-//! `cargo run --release -p ferry-storage --example engine_bench [items] [bulk]`
-//! (`bulk`: only the bulk loads). Besides wall time it prints the process's
+//! `cargo run --release -p ferry-storage --example engine_bench [items] [bulk|backfill]`
+//! (`bulk`: only the bulk loads; `backfill`: the bulk loads, then the online
+//! backfill of a GSI added to the loaded table, idle and under writes). Besides wall time it prints the process's
 //! CPU time (user + system, from `/proc/self/stat`), which other work on a
 //! shared machine disturbs less, and the CPU time of generating the items
 //! alone (part of every bulk figure).
@@ -65,35 +66,94 @@ fn make_item(i: u64) -> Item {
     it
 }
 
-fn table_def(name: &str, gsi: bool) -> TableDef {
+/// The KEYS_ONLY GSI `by_status` on `status` / `score`.
+fn status_index() -> IndexDef {
     let attr = |n: &str, ty| KeyAttr { name: n.into(), ty };
+    IndexDef {
+        name: "by_status".into(),
+        kind: IndexKind::Global,
+        key: KeySchema {
+            hash: attr("status", ScalarType::S),
+            range: Some(attr("score", ScalarType::N)),
+        },
+        projection: Projection {
+            ty: ProjectionType::KeysOnly,
+            non_key_attributes: vec![],
+        },
+    }
+}
+
+fn table_def(name: &str, gsi: bool) -> TableDef {
     TableDef {
         name: name.into(),
         id: name.into(),
         key: KeySchema {
-            hash: attr("pk", ScalarType::S),
-            range: Some(attr("sk", ScalarType::N)),
+            hash: KeyAttr {
+                name: "pk".into(),
+                ty: ScalarType::S,
+            },
+            range: Some(KeyAttr {
+                name: "sk".into(),
+                ty: ScalarType::N,
+            }),
         },
-        indexes: if gsi {
-            vec![IndexDef {
-                name: "by_status".into(),
-                kind: IndexKind::Global,
-                key: KeySchema {
-                    hash: attr("status", ScalarType::S),
-                    range: Some(attr("score", ScalarType::N)),
-                },
-                projection: Projection {
-                    ty: ProjectionType::KeysOnly,
-                    non_key_attributes: vec![],
-                },
-            }]
-        } else {
-            vec![]
-        },
+        indexes: if gsi { vec![status_index()] } else { vec![] },
         created_micros: 0,
         status: TableStatus::Active,
         pitr: None,
         extra: serde_json::Value::Null,
+    }
+}
+
+/// Adds `by_status` to the loaded table `t` (n items) and times its online
+/// backfill, idle and then while one thread keeps writing new items.
+fn backfill(t: &Arc<Table>, n: u64) {
+    for writing in [false, true] {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let written = std::sync::atomic::AtomicU64::new(0);
+        let start = Instant::now();
+        let cpu = cpu_seconds();
+        std::thread::scope(|sc| {
+            if writing {
+                sc.spawn(|| {
+                    let mut i = 2 * n;
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        let it = make_item(i);
+                        let key = t.key_of(&it).expect("key");
+                        t.write(&key, |_| Ok::<_, ()>(Write::Put(it))).expect("put");
+                        written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        i += 1;
+                    }
+                });
+            }
+            t.add_index(status_index(), &mut |_| {}).expect("add");
+            t.wait_for_backfills();
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        let took = start.elapsed();
+        let cpu = cpu_seconds() - cpu;
+        let w = written.load(std::sync::atomic::Ordering::SeqCst);
+        println!(
+            "GSI backfill over {n} items ({}): {:.2}s, {:.0} items/s; {cpu:.2}s CPU{}",
+            if writing {
+                "one thread writing"
+            } else {
+                "idle"
+            },
+            took.as_secs_f64(),
+            n as f64 / took.as_secs_f64(),
+            if writing {
+                format!(
+                    "; {w} concurrent puts ({:.0}/s)",
+                    w as f64 / took.as_secs_f64()
+                )
+            } else {
+                String::new()
+            }
+        );
+        let indexed = t.index_stats("by_status").expect("gsi").item_count;
+        assert_eq!(indexed, t.stats().item_count);
+        t.drop_index("by_status", &mut |_| {}).expect("drop");
     }
 }
 
@@ -220,10 +280,12 @@ fn main() {
             assert_eq!(t.index_stats("by_status").expect("gsi").item_count, n);
         }
     }
-    if std::env::args().nth(2).as_deref() == Some("bulk") {
-        return;
-    }
     let t = engine.table("plain").expect("table");
+    match std::env::args().nth(2).as_deref() {
+        Some("bulk") => return,
+        Some("backfill") => return backfill(&t, n),
+        _ => {}
+    }
 
     // Single-item writes (read-modify-write, no fsync), one and two threads.
     let writes = 50_000u64;

@@ -31,6 +31,25 @@ pub(crate) const BULK_PREFIX: u8 = b'b';
 pub(crate) struct IndexEntry {
     pub iid: u32,
     pub def: IndexDef,
+    /// The index is being backfilled (`backfill.rs`): writers maintain it, but
+    /// it may lack entries of items not written since it was added.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backfilling: bool,
+    /// While backfilling: where writers look up whether an entry they
+    /// replace is there (set when the state is published, never stored).
+    #[serde(skip)]
+    pub probe: Option<Probe>,
+}
+
+/// The index keyspace, for the presence checks of writers to an index
+/// being backfilled.
+#[derive(Clone)]
+pub(crate) struct Probe(pub fjall::Keyspace);
+
+impl std::fmt::Debug for Probe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Probe")
+    }
 }
 
 /// What the catalog stores about a table.

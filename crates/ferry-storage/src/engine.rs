@@ -105,6 +105,7 @@ impl Engine {
         }
         drop(snap);
         crate::bulk::repair::recover(&store, &tables, &spill_dir)?;
+        crate::backfill::resume(&tables);
 
         let (stop_tx, stop_rx) = mpsc::channel();
         let engine = Arc::new(Engine {
@@ -145,6 +146,8 @@ impl Engine {
             .map(|(d, iid)| IndexEntry {
                 iid,
                 def: d.clone(),
+                backfilling: false,
+                probe: None,
             })
             .collect();
         let next_iid = indexes.len() as u32 + 1;

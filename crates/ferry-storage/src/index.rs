@@ -9,28 +9,25 @@
 //!
 //! The projection holds the table and index key attributes (KEYS_ONLY), plus
 //! the listed attributes (INCLUDE), or the whole item (ALL). Adding an index
-//! takes every stripe lock of the table, publishes the new definition and
-//! backfills from the current items before releasing them, so no write can
-//! slip between the backfill and the maintenance of the index. The new
-//! definition is saved together with the table's repair marker `b<tid>`,
-//! removed once the backfill is complete: if the process dies during the
-//! backfill, the engine rebuilds the table's index entries and statistics
-//! from its items when it opens (`bulk/repair.rs`), so the index it lists
-//! is never missing entries.
+//! publishes its definition, marked `backfilling`, under every stripe lock,
+//! so every later write maintains it; the entries of the items already there
+//! are filled in by a background thread (`backfill.rs`), which clears the
+//! mark once done. Until then the index is CREATING and cannot be read.
+//! Entries present are always those of the current items (never stale), and
+//! the statistics count exactly the entries present.
 
 use std::sync::Arc;
 
-use ferry_model::{IndexDef, Item, KeySchema, ProjectionType};
+use ferry_model::{IndexDef, Item, KeySchema, ProjectionType, TableDef};
 use fjall::{Readable, Slice};
 
 use crate::StorageError;
-use crate::catalog::{BULK_PREFIX, IndexEntry, STATS_PREFIX, table_key, tid_key};
+use crate::catalog::{IndexEntry, Probe, STATS_PREFIX, table_key, tid_key};
 use crate::codec::encode_index_value;
 use crate::keys::{index_entry_key, index_head, index_key_of};
-use crate::read::Versions;
 use crate::stats::{Delta, item_size};
 use crate::store::engine_err;
-use crate::table::{HEAD_LEN, Ops, Table, TableState};
+use crate::table::{Ops, Table, TableState, redefined};
 
 /// Entries written per batch when backfilling or purging.
 pub(crate) const CHUNK: usize = 10_000;
@@ -102,6 +99,15 @@ pub(crate) fn index_changes(
             Some(n) => entry_of(tid, entry, table, table_key, n)?,
             None => None,
         };
+        // While backfilling, the entry of `old` may not be there yet: the
+        // statistics count only what is (the caller holds the item's stripe,
+        // which the backfill also takes before adding an entry).
+        let old_e = match (&entry.probe, old_e) {
+            (Some(Probe(ks)), Some((k, p))) => {
+                ks.contains_key(&k).map_err(engine_err)?.then_some((k, p))
+            }
+            (_, e) => e,
+        };
         let old_size = old_e.as_ref().map(|(_, p)| item_size(p));
         let new_size = new_e.as_ref().map(|(_, p)| item_size(p));
         if let Some((ok, _)) = &old_e
@@ -119,78 +125,66 @@ pub(crate) fn index_changes(
 }
 
 impl Table {
-    /// Add a secondary index and backfill it from the current items. Writes
-    /// to this table wait until the backfill is done.
-    pub fn add_index(&self, index: IndexDef) -> Result<(), StorageError> {
+    /// Add a secondary index, together with the definition changes `f`
+    /// makes (see `update_def`), in one commit. Writers maintain the index
+    /// from then on; a background thread fills in the entries of the items
+    /// already there (`backfill.rs`) and then marks the index complete.
+    pub fn add_index(
+        self: &Arc<Self>,
+        index: IndexDef,
+        f: &mut dyn FnMut(&mut TableDef),
+    ) -> Result<(), StorageError> {
         let _def = self.def_lock.lock();
-        let _all = self.lock_all();
-        self.check_live()?;
-        let old = self.state();
-        if old.record.indexes.iter().any(|i| i.def.name == index.name) {
-            return Err(StorageError::InvalidRequest(format!(
-                "index already exists: {}",
-                index.name
-            )));
-        }
-        let mut record = old.record.clone();
-        let iid = record.next_iid;
-        record.next_iid += 1;
-        record.indexes.push(IndexEntry { iid, def: index });
-        let marker = tid_key(BULK_PREFIX, self.tid);
-        let mut batch = self.store.batch();
-        batch.insert(
-            &self.store.sys,
-            table_key(&record.def.name),
-            record.encode()?,
-        );
-        batch.insert(&self.store.sys, marker.to_vec(), Vec::new());
-        self.store.commit_plain(batch)?;
-        let state = Arc::new(TableState::new(record));
-        *self.state.write() = state.clone();
-
-        // Backfill from the current items.
-        let entry = state
-            .record
-            .indexes
-            .iter()
-            .find(|i| i.iid == iid)
-            .ok_or_else(|| StorageError::Corrupt("new index vanished".to_string()))?;
-        let snap = self.store.snapshot();
-        let head = self.tid.to_be_bytes();
-        let raw = snap.prefix(&self.store.items, head);
-        let mut ops = Ops::default();
-        for item in Versions::new(Some(raw), true, None) {
-            let (prefix, item) = item?;
-            let table_key = prefix.get(HEAD_LEN..).unwrap_or_default();
-            if let Some((k, proj)) = entry_of(self.tid, entry, &state.def.key, table_key, &item)? {
-                ops.delta.index(iid, None, Some(item_size(&proj)));
-                ops.index_puts
-                    .push((Slice::from(k), Slice::from(encode_index_value(&proj))));
+        let snap = {
+            let _all = self.lock_all();
+            self.check_live()?;
+            let old = self.state();
+            if old.record.indexes.iter().any(|i| i.def.name == index.name) {
+                return Err(StorageError::InvalidRequest(format!(
+                    "index already exists: {}",
+                    index.name
+                )));
             }
-            if ops.index_puts.len() >= CHUNK {
-                self.commit_ops(&state, std::mem::take(&mut ops))?;
-            }
-        }
-        self.commit_ops(&state, ops)?;
-        let mut batch = self.store.batch();
-        batch.remove(&self.store.sys, marker.to_vec());
-        self.store.commit_plain(batch)
+            let mut record = old.record.clone();
+            let iid = record.next_iid;
+            record.next_iid += 1;
+            record.indexes.push(IndexEntry {
+                iid,
+                def: index,
+                backfilling: true,
+                probe: Some(Probe(self.store.index.clone())),
+            });
+            // `f` sees the definition with the new index.
+            let record = redefined(&record, f);
+            self.save_record(&record)?;
+            *self.state.write() = Arc::new(TableState::new(record));
+            // Every write not in this snapshot maintains the new index.
+            (iid, self.store.snapshot())
+        };
+        crate::backfill::spawn(self, snap.0, snap.1);
+        Ok(())
     }
 
-    /// Remove a secondary index and its entries.
-    pub fn drop_index(&self, name: &str) -> Result<(), StorageError> {
+    /// Remove a secondary index (complete or still being backfilled), with
+    /// the definition changes `f` makes, in one commit; then its entries.
+    pub fn drop_index(
+        &self,
+        name: &str,
+        f: &mut dyn FnMut(&mut TableDef),
+    ) -> Result<(), StorageError> {
         let _def = self.def_lock.lock();
         let iid = {
             let _all = self.lock_all();
             self.check_live()?;
-            let old = self.state();
-            let mut record = old.record.clone();
+            let mut record = self.state().record.clone();
             let pos = record
                 .indexes
                 .iter()
                 .position(|i| i.def.name == name)
                 .ok_or_else(|| StorageError::IndexNotFound(name.to_string()))?;
             let iid = record.indexes.remove(pos).iid;
+            // `f` sees the definition without the index.
+            let record = redefined(&record, f);
             self.save_record(&record)?;
             let state = Arc::new(TableState::new(record));
             *self.state.write() = state.clone();
@@ -205,6 +199,22 @@ impl Table {
             iid
         };
         purge_prefix(&self.store, &self.store.index, &index_head(self.tid, iid))
+    }
+
+    /// The names of the indexes still being backfilled.
+    pub fn backfilling(&self) -> Vec<String> {
+        let state = self.state();
+        let busy = state.record.indexes.iter().filter(|i| i.backfilling);
+        busy.map(|i| i.def.name.clone()).collect()
+    }
+
+    /// Waits until the backfills started so far have ended (complete, or
+    /// stopped because their index or table went away).
+    pub fn wait_for_backfills(&self) {
+        let handles: Vec<_> = std::mem::take(&mut *self.backfills.lock());
+        for h in handles {
+            let _ = h.join();
+        }
     }
 
     /// Writes the statistics record even when `ops` changes nothing else.

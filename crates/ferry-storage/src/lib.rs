@@ -18,6 +18,7 @@
 //! on-disk encodings), `store` (fjall handles, commit lock), `clock`,
 //! `catalog`, `stats`.
 
+mod backfill;
 mod bulk;
 mod catalog;
 mod clock;

@@ -63,6 +63,8 @@ pub struct Table {
     pub(crate) bulk: Mutex<Option<BulkState>>,
     /// Serialises definition changes.
     pub(crate) def_lock: Mutex<()>,
+    /// Index backfills running in the background (`backfill.rs`).
+    pub(crate) backfills: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 /// The changes one commit makes.
@@ -133,6 +135,23 @@ pub(crate) fn read_current(
     Ok((current, keys))
 }
 
+/// `record` with the changes `f` makes to its definition (status, PITR
+/// settings, `extra`); the name, the key schema and the indexes stay.
+pub(crate) fn redefined(record: &TableRecord, f: &mut dyn FnMut(&mut TableDef)) -> TableRecord {
+    let old = record.full_def();
+    let mut def = old.clone();
+    f(&mut def);
+    def.name = old.name;
+    def.key = old.key;
+    let mut record = record.clone();
+    record.history |= def.pitr.is_some();
+    record.def = TableDef {
+        indexes: Vec::new(),
+        ..def
+    };
+    record
+}
+
 /// Fails unless `item` carries exactly `key` under `schema`.
 pub(crate) fn check_item_key(
     schema: &KeySchema,
@@ -191,6 +210,7 @@ impl Table {
             dropped: AtomicBool::new(false),
             bulk: Mutex::new(None),
             def_lock: Mutex::new(()),
+            backfills: Mutex::new(Vec::new()),
         }
     }
 
@@ -252,21 +272,11 @@ impl Table {
     pub fn update_def(&self, f: &mut dyn FnMut(&mut TableDef)) -> Result<TableDef, StorageError> {
         let _def = self.def_lock.lock();
         self.check_live()?;
-        let old = self.state();
-        let mut def = old.def.clone();
-        f(&mut def);
-        def.name.clone_from(&old.def.name);
-        def.key.clone_from(&old.def.key);
-        def.indexes.clone_from(&old.def.indexes);
-        let mut record = old.record.clone();
-        record.history |= def.pitr.is_some();
-        record.def = TableDef {
-            indexes: Vec::new(),
-            ..def.clone()
-        };
+        let record = redefined(&self.state().record, f);
         self.save_record(&record)?;
-        *self.state.write() = Arc::new(TableState::new(record));
-        Ok(def)
+        let state = Arc::new(TableState::new(record));
+        *self.state.write() = state.clone();
+        Ok(state.def.clone())
     }
 
     /// The primary key of `item` under this table's key schema (None if the

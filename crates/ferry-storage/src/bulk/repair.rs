@@ -100,7 +100,7 @@ pub(crate) fn recover(
             Some(t) => {
                 tracing::warn!(
                     table_id = tid,
-                    "repairing a table after an interrupted bulk load or index backfill"
+                    "repairing a table after an interrupted bulk load"
                 );
                 t.rebuild_derived()?;
             }

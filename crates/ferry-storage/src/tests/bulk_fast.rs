@@ -109,7 +109,7 @@ fn text(it: &Item, name: &str) -> String {
 /// Asserts the table is internally consistent: one version per key, index
 /// entries exactly those of the current items, statistics exact and no
 /// marker. Returns the items by (pk, sk).
-fn consistent(t: &Table) -> BTreeMap<(String, String), Item> {
+pub(crate) fn consistent(t: &Table) -> BTreeMap<(String, String), Item> {
     let store = &t.store;
     let snap = store.snapshot();
     let head = t.tid.to_be_bytes();
@@ -382,7 +382,8 @@ fn indexes_added_and_dropped_during_a_load() {
                 .collect(),
         )
         .expect("write");
-    t.add_index(v_index()).expect("add");
+    t.add_index(v_index(), &mut |_| {}).expect("add");
+    t.wait_for_backfills();
     loader
         .write(
             (100..250)
@@ -390,7 +391,7 @@ fn indexes_added_and_dropped_during_a_load() {
                 .collect(),
         )
         .expect("write");
-    t.drop_index("g").expect("drop");
+    t.drop_index("g", &mut |_| {}).expect("drop");
     loader
         .write(
             (240..260)

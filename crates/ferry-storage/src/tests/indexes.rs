@@ -179,8 +179,9 @@ fn add_index_backfills_and_drop_index_removes() {
                 ("at", n(0)),
             ]),
         );
-        t.add_index(by_status()).expect("add");
-        let err = t.add_index(by_status()).expect_err("twice");
+        t.add_index(by_status(), &mut |_| {}).expect("add");
+        t.wait_for_backfills();
+        let err = t.add_index(by_status(), &mut |_| {}).expect_err("twice");
         assert_eq!(
             err.to_string(),
             "invalid request: index already exists: by_status"
@@ -204,14 +205,15 @@ fn add_index_backfills_and_drop_index_removes() {
         query(&t, "by_status", s("odd"), Some(SortCondition::Lt(n(10)))).len(),
         5
     );
-    t.drop_index("by_status").expect("drop");
+    t.drop_index("by_status", &mut |_| {}).expect("drop");
     assert_eq!(index_entries(&t), 0);
     assert!(t.def().indexes.is_empty());
     assert_eq!(t.index_stats("by_status"), None);
-    let err = t.drop_index("by_status").expect_err("gone");
+    let err = t.drop_index("by_status", &mut |_| {}).expect_err("gone");
     assert_eq!(err.to_string(), "index not found: by_status");
     // Re-adding gets a fresh index id and a full backfill.
-    t.add_index(by_status()).expect("re-add");
+    t.add_index(by_status(), &mut |_| {}).expect("re-add");
+    t.wait_for_backfills();
     assert_eq!(query(&t, "by_status", s("odd"), None).len(), 12_500);
 }
 

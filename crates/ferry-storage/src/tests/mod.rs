@@ -1,6 +1,7 @@
 //! Engine-level tests: a model-based test against a `BTreeMap` oracle,
 //! restarts, indexes, bulk loading, history and pruning.
 
+mod backfill;
 mod bulk;
 mod bulk_fast;
 mod engine;

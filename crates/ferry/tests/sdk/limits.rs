@@ -264,6 +264,8 @@ async fn gsi_backfill_leaves_out_unfit_items() {
         .send()
         .await
         .unwrap();
+    // The backfill runs in the background: the index is readable once ACTIVE.
+    crate::indexes::wait_active(&client, "fill", "by_k").await;
     let mut indexed: Vec<String> = client
         .scan()
         .table_name("fill")

@@ -12,6 +12,7 @@ mod faults;
 mod hardening;
 mod http_limits;
 mod imports;
+mod indexes;
 mod items;
 mod key_rules;
 mod legacy_fixes;

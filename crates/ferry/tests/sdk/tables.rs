@@ -645,6 +645,7 @@ async fn update_table_creates_gsi_with_backfill_and_deletes_it() {
         .map(|a| a.attribute_name())
         .collect();
     assert_eq!(defs, vec!["id", "city"]);
+    crate::indexes::wait_active(&client, "people", "by-city").await;
 
     let q = client
         .query()
