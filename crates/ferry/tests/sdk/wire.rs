@@ -381,15 +381,23 @@ async fn browsers_health_checks_and_the_server_header() {
     assert_eq!(r.headers["server"], "Server");
     assert!(!r.headers.contains_key("access-control-allow-origin"));
 
-    // The health line for an unsigned GET /, also for a browser (for now).
-    for accept in ["*/*", "text/html,application/xhtml+xml"] {
-        let (status, headers, body) = raw_bytes(addr, "GET", &[("Accept", accept)], b"").await;
-        assert_eq!(status, 200);
-        assert_eq!(body, b"healthy: dynamodb.eu-west-3.amazonaws.com ");
-        assert_eq!(headers["content-type"], "text/plain");
-        assert_eq!(headers["x-amz-crc32"], crc32(&body).to_string());
-        assert_eq!(headers["x-amzn-requestid"].len(), 52);
-    }
+    // The health line for an unsigned GET / from anything but a browser; a
+    // browser (its Accept names text/html) is sent to the console.
+    let (status, headers, body) = raw_bytes(addr, "GET", &[("Accept", "*/*")], b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, b"healthy: dynamodb.eu-west-3.amazonaws.com ");
+    assert_eq!(headers["content-type"], "text/plain");
+    assert_eq!(headers["x-amz-crc32"], crc32(&body).to_string());
+    assert_eq!(headers["x-amzn-requestid"].len(), 52);
+    let (status, headers, _) = raw_bytes(
+        addr,
+        "GET",
+        &[("Accept", "text/html,application/xhtml+xml")],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 302);
+    assert_eq!(headers["location"], "/_console/");
     // A signed GET / is still S3's ListBuckets.
     let s3 = server.s3().await;
     s3.create_bucket().bucket("still-s3").send().await.unwrap();
