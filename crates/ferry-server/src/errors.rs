@@ -49,6 +49,8 @@ pub enum ErrorCode {
     TableAlreadyExistsException,
     TableInUseException,
     InvalidRestoreTimeException,
+    BackupNotFoundException,
+    BackupInUseException,
     InternalServerError,
     // CloudWatch Logs (bare codes)
     InvalidParameterException,
@@ -117,6 +119,8 @@ impl ErrorCode {
             ErrorCode::TableAlreadyExistsException => "TableAlreadyExistsException",
             ErrorCode::TableInUseException => "TableInUseException",
             ErrorCode::InvalidRestoreTimeException => "InvalidRestoreTimeException",
+            ErrorCode::BackupNotFoundException => "BackupNotFoundException",
+            ErrorCode::BackupInUseException => "BackupInUseException",
             ErrorCode::InternalServerError => "InternalServerError",
             ErrorCode::InvalidParameterException => "InvalidParameterException",
             ErrorCode::ServiceUnavailableException => "ServiceUnavailableException",
@@ -168,6 +172,8 @@ impl ErrorCode {
             | ErrorCode::TableAlreadyExistsException
             | ErrorCode::TableInUseException
             | ErrorCode::InvalidRestoreTimeException
+            | ErrorCode::BackupNotFoundException
+            | ErrorCode::BackupInUseException
             | ErrorCode::InternalServerError => Namespace::DynamoDb,
             ErrorCode::InvalidParameterException | ErrorCode::ServiceUnavailableException => {
                 Namespace::Bare
@@ -213,6 +219,8 @@ impl ErrorCode {
             | ErrorCode::TableAlreadyExistsException
             | ErrorCode::TableInUseException
             | ErrorCode::InvalidRestoreTimeException
+            | ErrorCode::BackupNotFoundException
+            | ErrorCode::BackupInUseException
             | ErrorCode::InvalidParameterException => StatusCode::BAD_REQUEST,
         }
     }
