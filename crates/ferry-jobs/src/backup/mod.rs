@@ -12,6 +12,8 @@
 //! listing is in ARN order: by table, then by creation time).
 
 mod data;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -159,7 +161,12 @@ impl Backups {
         let this = self.clone();
         self.runtime.spawn_blocking(move || {
             if let Err(e) = this.copy(&rec, &table, as_of, taken) {
-                tracing::error!(backup = %rec.arn, error = %e, "backup failed");
+                // A copy that cannot finish (its table was deleted under it,
+                // a storage failure) would stay CREATING for ever: drop it.
+                tracing::error!(backup = %rec.arn, error = %e, "backup failed; dropping it");
+                if let Err(e) = this.remove(&rec.arn) {
+                    tracing::error!(backup = %rec.arn, error = %e, "failed backup not dropped");
+                }
             }
             if let Ok(mut r) = this.running.lock() {
                 r.remove(&rec.arn);
