@@ -86,6 +86,15 @@ fn decode(bytes: &[u8]) -> Result<BackupRecord, StorageError> {
     Ok(rec)
 }
 
+/// The record of backup `arn` in `engine`'s `MetaStore`, if it exists.
+pub fn stored(engine: &Engine, arn: &str) -> Result<Option<BackupRecord>, StorageError> {
+    engine
+        .meta()
+        .get(NS_BACKUPS, &record_key(arn))?
+        .map(|v| decode(&v))
+        .transpose()
+}
+
 /// The backups and their running copies.
 pub struct Backups {
     engine: Arc<Engine>,
@@ -211,11 +220,7 @@ impl Backups {
 
     /// The backup `arn`, if it exists.
     pub fn get(&self, arn: &str) -> Result<Option<BackupRecord>, StorageError> {
-        self.engine
-            .meta()
-            .get(NS_BACKUPS, &record_key(arn))?
-            .map(|v| decode(&v))
-            .transpose()
+        stored(&self.engine, arn)
     }
 
     /// Every backup, in ARN order (by table, then creation time).
@@ -247,13 +252,14 @@ impl Backups {
         self.engine.meta().put_many(NS_BACKUPS, &entries)
     }
 
-    /// Stop running copies (redone at the next `recover`) and wait up to
-    /// `timeout` for them to end.
+    /// Let running copies finish for up to `timeout`, then cut the rest
+    /// (a cut copy is redone at the next `recover` only from PITR history,
+    /// so finishing is better). Returns whether all finished.
     pub fn shutdown(&self, timeout: Duration) -> bool {
-        self.cancel.store(true, Ordering::Relaxed);
         let deadline = Instant::now() + timeout;
         while !self.running.lock().map(|r| r.is_empty()).unwrap_or(true) {
             if Instant::now() >= deadline {
+                self.cancel.store(true, Ordering::Relaxed);
                 return false;
             }
             std::thread::sleep(Duration::from_millis(5));

@@ -256,6 +256,14 @@ impl Restores {
             }
         };
         if let Some(arn) = &rec.backup {
+            if crate::backup::stored(&self.engine, arn)?.is_none() {
+                tracing::error!(target_table = %rec.target, "restore source backup is gone; dropping the target");
+                self.engine.delete_table(&rec.target)?;
+                return self
+                    .engine
+                    .meta()
+                    .delete(NS_RESTORES, rec.target.as_bytes());
+            }
             let items = crate::backup::load_into(&self.engine, arn, &target, &self.cancel)?;
             return self.end(rec, &target, items);
         }

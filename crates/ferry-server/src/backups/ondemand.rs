@@ -195,10 +195,12 @@ pub async fn create_backup(state: &AppState, body: &[u8]) -> Result<CreateOutput
     let backup_name = input.backup_name.unwrap_or_default();
     let engine = state.engine.clone();
     let backups = state.jobs.backups.clone();
-    let region_arn = state.table_arn("");
+    // `arn:aws:dynamodb:<region>:<account>:table/` of the request; the
+    // table's own name (it may be given as an ARN) is added below.
+    let arn_prefix = state.table_arn("");
     let rec = blocking(move || {
         let table = backup_table(&engine, &name)?;
-        let table_arn = format!("{region_arn}{}", table.def().name);
+        let table_arn = format!("{arn_prefix}{}", table.def().name);
         Ok(backups.create(table, backup_name, table_arn)?)
     })
     .await?;
