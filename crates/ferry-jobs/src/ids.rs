@@ -10,6 +10,13 @@ pub fn new_job_id(now_millis: i64) -> String {
     format!("{:014}-{:08x}", now_millis.max(0), suffix)
 }
 
+/// A new backup id (`<17-digit epoch millis>-<8 hex>`, the last part of a
+/// BackupArn `<TableArn>/backup/<id>`) for a backup taken at `now_millis`.
+pub fn new_backup_id(now_millis: i64) -> String {
+    let suffix: u32 = rand::rng().random();
+    format!("{:017}-{:08x}", now_millis.max(0), suffix)
+}
+
 /// Whether `id` has the shape of a job id.
 pub fn is_job_id(id: &str) -> bool {
     let b = id.as_bytes();

@@ -7,6 +7,7 @@
 //! access (`ferry-objects`); knows nothing about HTTP or DynamoDB JSON request
 //! shapes (the server translates requests into the typed specs here).
 
+pub mod backup;
 pub mod cwlogs;
 pub mod export;
 pub mod ids;
@@ -33,6 +34,8 @@ pub struct Jobs {
     pub exports: Arc<export::Exports>,
     /// RestoreTableToPointInTime data copies.
     pub restores: Arc<export::restore::Restores>,
+    /// On-demand backups (CreateBackup and the rest).
+    pub backups: Arc<backup::Backups>,
 }
 
 impl Jobs {
@@ -58,6 +61,7 @@ impl Jobs {
             handle.clone(),
             Arc::new(export::restore::activate),
         );
+        let backups = backup::Backups::new(engine.clone(), handle.clone());
         let source = Arc::new(import::objects::ObjectsSource::new(objects, handle));
         let imports = import::Imports::open(engine.clone(), logs.clone(), source, config.import)?;
         Ok(Arc::new(Jobs {
@@ -66,6 +70,7 @@ impl Jobs {
             imports,
             exports,
             restores,
+            backups,
         }))
     }
 
@@ -78,6 +83,9 @@ impl Jobs {
         if let Err(e) = self.restores.recover() {
             tracing::error!(error = %e, "restores could not be resumed");
         }
+        if let Err(e) = self.backups.recover() {
+            tracing::error!(error = %e, "backups could not be resumed");
+        }
     }
 
     /// Stop running jobs (they resume on the next start) and wait for them.
@@ -85,5 +93,6 @@ impl Jobs {
         self.imports.shutdown();
         self.exports.shutdown(std::time::Duration::from_secs(30));
         self.restores.shutdown(std::time::Duration::from_secs(30));
+        self.backups.shutdown(std::time::Duration::from_secs(30));
     }
 }

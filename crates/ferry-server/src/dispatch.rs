@@ -50,6 +50,13 @@ pub async fn dynamodb(state: &AppState, op: Operation, body: &[u8]) -> Result<Ve
         Operation::RestoreTableToPointInTime => {
             json(backups::restore_table_to_point_in_time(state, body).await)
         }
+        Operation::CreateBackup => json(backups::create_backup(state, body).await),
+        Operation::DescribeBackup => json(backups::describe_backup(state, body).await),
+        Operation::ListBackups => json(backups::list_backups(state, body).await),
+        Operation::DeleteBackup => json(backups::delete_backup(state, body).await),
+        Operation::RestoreTableFromBackup => {
+            json(backups::restore_table_from_backup(state, body).await)
+        }
         // No output members: DynamoDB sends an empty body.
         Operation::TagResource => tags::tag_resource(state, body).await.map(|()| Vec::new()),
         Operation::UntagResource => tags::untag_resource(state, body).await.map(|()| Vec::new()),

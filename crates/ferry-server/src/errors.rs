@@ -51,6 +51,8 @@ pub enum ErrorCode {
     TableAlreadyExistsException,
     TableInUseException,
     InvalidRestoreTimeException,
+    BackupNotFoundException,
+    BackupInUseException,
     InternalServerError,
     // CloudWatch Logs (bare codes)
     InvalidParameterException,
@@ -120,6 +122,8 @@ impl ErrorCode {
             ErrorCode::TableAlreadyExistsException => "TableAlreadyExistsException",
             ErrorCode::TableInUseException => "TableInUseException",
             ErrorCode::InvalidRestoreTimeException => "InvalidRestoreTimeException",
+            ErrorCode::BackupNotFoundException => "BackupNotFoundException",
+            ErrorCode::BackupInUseException => "BackupInUseException",
             ErrorCode::InternalServerError => "InternalServerError",
             ErrorCode::InvalidParameterException => "InvalidParameterException",
             ErrorCode::ServiceUnavailableException => "ServiceUnavailableException",
@@ -172,6 +176,8 @@ impl ErrorCode {
             | ErrorCode::TableAlreadyExistsException
             | ErrorCode::TableInUseException
             | ErrorCode::InvalidRestoreTimeException
+            | ErrorCode::BackupNotFoundException
+            | ErrorCode::BackupInUseException
             | ErrorCode::InternalServerError => Namespace::DynamoDb,
             ErrorCode::InvalidParameterException | ErrorCode::ServiceUnavailableException => {
                 Namespace::Bare
@@ -218,6 +224,8 @@ impl ErrorCode {
             | ErrorCode::TableAlreadyExistsException
             | ErrorCode::TableInUseException
             | ErrorCode::InvalidRestoreTimeException
+            | ErrorCode::BackupNotFoundException
+            | ErrorCode::BackupInUseException
             | ErrorCode::InvalidParameterException => StatusCode::BAD_REQUEST,
         }
     }

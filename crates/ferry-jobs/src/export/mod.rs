@@ -26,7 +26,7 @@ mod run;
 mod sink;
 mod spec;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_external;
 #[cfg(test)]

@@ -10,6 +10,10 @@
 //! re-run from scratch into the still-CREATING target (re-written keys just
 //! overwrite). If the source or its history is gone by then, the target
 //! cannot be completed and is deleted.
+//!
+//! RestoreTableFromBackup runs the same job with the backup as its source
+//! (`RestoreRecord::backup`): the items come from the backup's stored copy
+//! (`crate::backup::load_into`) instead of the source table's history.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -37,6 +41,10 @@ pub struct RestoreRecord {
     pub restore_time: Timestamp,
     /// The source's `PitrSettings::enabled_micros` when the restore started.
     pub pitr_epoch: Option<i64>,
+    /// The ARN of the backup restored from (RestoreTableFromBackup), whose
+    /// stored items are the source instead of the table's history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
 }
 
 /// Turns a finished target's definition ACTIVE (server-provided: it also
@@ -153,13 +161,51 @@ impl Restores {
             source_id: s.id.clone(),
             restore_time: ts,
             pitr_epoch: s.pitr.as_ref().map(|p| p.enabled_micros),
+            backup: None,
         };
+        self.record_and_spawn(rec)
+    }
+
+    /// Start filling `target` (just created, CREATING) from the stored items
+    /// of the backup `rec` (AVAILABLE; the caller has checked).
+    pub fn start_from_backup(
+        self: &Arc<Self>,
+        backup: &crate::backup::BackupRecord,
+        target: &Table,
+    ) -> Result<(), StorageError> {
+        let t = target.def();
+        let rec = RestoreRecord {
+            version: RECORD_VERSION,
+            target: t.name.clone(),
+            target_id: t.id.clone(),
+            source: backup.table.name.clone(),
+            source_id: backup.table.id.clone(),
+            restore_time: backup.created_micros,
+            pitr_epoch: None,
+            backup: Some(backup.arn.clone()),
+        };
+        self.record_and_spawn(rec)
+    }
+
+    fn record_and_spawn(self: &Arc<Self>, rec: RestoreRecord) -> Result<(), StorageError> {
         let bytes = serde_json::to_vec(&rec).map_err(|e| StorageError::Corrupt(e.to_string()))?;
         self.engine
             .meta()
             .put(NS_RESTORES, rec.target.as_bytes(), &bytes)?;
         self.spawn(rec);
         Ok(())
+    }
+
+    /// Whether a restore (running or to be resumed) reads backup `arn`.
+    pub fn reads_backup(&self, arn: &str) -> Result<bool, StorageError> {
+        for (_, v) in self.engine.meta().scan(NS_RESTORES, b"", None)? {
+            let rec: RestoreRecord = serde_json::from_slice(&v)
+                .map_err(|e| StorageError::Corrupt(format!("restore record: {e}")))?;
+            if rec.backup.as_deref() == Some(arn) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Stop running restores (they resume at the next `recover`) and wait up
@@ -209,6 +255,18 @@ impl Restores {
                     .delete(NS_RESTORES, rec.target.as_bytes());
             }
         };
+        if let Some(arn) = &rec.backup {
+            if crate::backup::stored(&self.engine, arn)?.is_none() {
+                tracing::error!(target_table = %rec.target, "restore source backup is gone; dropping the target");
+                self.engine.delete_table(&rec.target)?;
+                return self
+                    .engine
+                    .meta()
+                    .delete(NS_RESTORES, rec.target.as_bytes());
+            }
+            let items = crate::backup::load_into(&self.engine, arn, &target, &self.cancel)?;
+            return self.end(rec, &target, items);
+        }
         let usable = self.engine.table(&rec.source).filter(|s| {
             let def = s.def();
             def.id == rec.source_id
@@ -231,6 +289,12 @@ impl Restores {
             self.workers,
             &self.cancel,
         )?;
+        self.end(rec, &target, items)
+    }
+
+    /// Activate the filled target and forget the restore (unless cancelled:
+    /// then the next `recover` resumes it).
+    fn end(&self, rec: &RestoreRecord, target: &Table, items: u64) -> Result<(), StorageError> {
         if self.cancel.load(Ordering::Relaxed) {
             return Ok(()); // resumed by the next `recover`
         }

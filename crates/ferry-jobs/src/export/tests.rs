@@ -18,7 +18,7 @@ use super::*;
 
 const MIN: i64 = 60_000_000;
 
-pub(super) fn engine() -> Arc<Engine> {
+pub(crate) fn engine() -> Arc<Engine> {
     Engine::open(EngineConfig {
         path: None,
         sync: false,
@@ -26,7 +26,7 @@ pub(super) fn engine() -> Arc<Engine> {
     .unwrap()
 }
 
-pub(super) fn table(engine: &Engine, name: &str, pitr: bool) -> Arc<Table> {
+pub(crate) fn table(engine: &Engine, name: &str, pitr: bool) -> Arc<Table> {
     let now = engine.clock().now();
     engine
         .create_table(TableDef {
@@ -54,7 +54,7 @@ pub(super) fn table(engine: &Engine, name: &str, pitr: bool) -> Arc<Table> {
         .unwrap()
 }
 
-pub(super) fn item(pk: &str, sk: i64, v: &str) -> Item {
+pub(crate) fn item(pk: &str, sk: i64, v: &str) -> Item {
     let mut i = Item::new();
     i.insert("pk".into(), AttributeValue::S(pk.into()));
     i.insert("sk".into(), AttributeValue::N(Number::from(sk)));
@@ -69,7 +69,7 @@ fn key(pk: &str, sk: i64) -> PrimaryKey {
     }
 }
 
-pub(super) fn put(t: &Table, it: Item) -> i64 {
+pub(crate) fn put(t: &Table, it: Item) -> i64 {
     let k = PrimaryKey::from_item(&it, &t.def().key).unwrap();
     t.write(&k, |_| Ok::<_, ()>(Write::Put(it))).unwrap().1
 }

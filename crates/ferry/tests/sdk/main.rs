@@ -3,6 +3,8 @@
 
 mod common;
 
+mod backups;
+mod backups_faults;
 mod capacity;
 mod control;
 mod durability;
