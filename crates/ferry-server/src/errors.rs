@@ -49,6 +49,9 @@ pub enum ErrorCode {
     TableAlreadyExistsException,
     TableInUseException,
     InvalidRestoreTimeException,
+    // DynamoDB Streams (same namespace)
+    ExpiredIteratorException,
+    TrimmedDataAccessException,
     InternalServerError,
     // CloudWatch Logs (bare codes)
     InvalidParameterException,
@@ -117,6 +120,8 @@ impl ErrorCode {
             ErrorCode::TableAlreadyExistsException => "TableAlreadyExistsException",
             ErrorCode::TableInUseException => "TableInUseException",
             ErrorCode::InvalidRestoreTimeException => "InvalidRestoreTimeException",
+            ErrorCode::ExpiredIteratorException => "ExpiredIteratorException",
+            ErrorCode::TrimmedDataAccessException => "TrimmedDataAccessException",
             ErrorCode::InternalServerError => "InternalServerError",
             ErrorCode::InvalidParameterException => "InvalidParameterException",
             ErrorCode::ServiceUnavailableException => "ServiceUnavailableException",
@@ -168,6 +173,8 @@ impl ErrorCode {
             | ErrorCode::TableAlreadyExistsException
             | ErrorCode::TableInUseException
             | ErrorCode::InvalidRestoreTimeException
+            | ErrorCode::ExpiredIteratorException
+            | ErrorCode::TrimmedDataAccessException
             | ErrorCode::InternalServerError => Namespace::DynamoDb,
             ErrorCode::InvalidParameterException | ErrorCode::ServiceUnavailableException => {
                 Namespace::Bare
@@ -213,6 +220,8 @@ impl ErrorCode {
             | ErrorCode::TableAlreadyExistsException
             | ErrorCode::TableInUseException
             | ErrorCode::InvalidRestoreTimeException
+            | ErrorCode::ExpiredIteratorException
+            | ErrorCode::TrimmedDataAccessException
             | ErrorCode::InvalidParameterException => StatusCode::BAD_REQUEST,
         }
     }

@@ -166,6 +166,7 @@ pub async fn create_table(
             &mut checks,
         );
     }
+    crate::streams::spec::check_shape(input.stream_specification.as_ref(), &mut checks);
     checks.finish()?;
     // Shapes are checked: the unwraps below are on checked-present fields.
     let defs = input.attribute_definitions.clone().unwrap_or_default();
@@ -279,7 +280,7 @@ pub async fn create_table(
         provisioned_throughput: throughput_state(input.provisioned_throughput.as_ref()),
         last_update_to_pay_per_request_date_time: ppr.then_some(epoch_seconds(now)),
         index_throughput,
-        stream_specification: input.stream_specification.clone(),
+        streams: crate::streams::spec::on_create(input.stream_specification.as_ref(), now)?,
         sse_specification: input.sse_specification.clone(),
         tags: input.tags.clone().unwrap_or_default(),
         table_class: input.table_class.clone(),
@@ -297,7 +298,12 @@ pub async fn create_table(
         extra: extra.to_json(),
     };
     let engine = state.engine.clone();
-    let created = blocking(move || Ok(engine.create_table(def)?.def())).await?;
+    let created = blocking(move || {
+        let table = engine.create_table(def)?;
+        crate::streams::spec::keep_versions(&table)?;
+        Ok(table.def())
+    })
+    .await?;
     tracing::info!(table = %name, "table created");
     Ok(TableDescriptionOutput {
         table_description: describe_table_def(state, &created, TableStats::default(), None),
@@ -486,6 +492,7 @@ pub async fn update_table(
             );
         }
     }
+    crate::streams::spec::check_shape(input.stream_specification.as_ref(), &mut checks);
     checks.finish()?;
 
     let gsi_updates = input
@@ -674,7 +681,7 @@ pub async fn update_table(
     }
 
     if let Some(s) = &input.stream_specification {
-        extra.stream_specification = Some(s.clone());
+        crate::streams::spec::on_update(&name, &mut extra.streams, s, now)?;
     }
     if let Some(s) = &input.sse_specification {
         extra.sse_specification = Some(s.clone());
@@ -704,6 +711,7 @@ pub async fn update_table(
         }
     }
     let t = table.clone();
+    let streams_changed = input.stream_specification.is_some();
     blocking(move || {
         for c in changes {
             match c {
@@ -711,6 +719,9 @@ pub async fn update_table(
                 IndexChange::Delete(n) => t.drop_index(&n)?,
                 IndexChange::Update(..) => {}
             }
+        }
+        if streams_changed {
+            crate::streams::spec::keep_versions_for(&t, &extra.streams)?;
         }
         t.update_def(&mut |d: &mut TableDef| {
             let mut e = extra.clone();
