@@ -50,7 +50,7 @@ pub use clock::Clock;
 pub use engine::Engine;
 pub use meta::{MetaEntries, MetaStore};
 pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag, encode_item_raw};
-pub use stream::{STREAM_RETENTION_MICROS, StreamChange, StreamScan};
+pub use stream::{STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, StreamChange, StreamScan};
 pub use table::Table;
 pub use txn::{get_many, transact};
 

@@ -6,10 +6,10 @@
 //! version of an item is one change (its old image is the version before
 //! it). Retention: while `TableRecord::stream_until` is set, writes keep
 //! superseded versions and tombstones exactly as with PITR on, and the
-//! pruner keeps every version of the last 24 hours (plus the one a read 24
-//! hours ago sees). The cost is PITR's: one stored version per write for a
-//! day. Once `stream_until` has passed, the pruner clears it and the table
-//! goes back to one version per key.
+//! pruner keeps every version of the last 24 hours and 15 minutes (plus
+//! the one a read at that cutoff sees). The cost is PITR's: one stored
+//! version per write for a day. Once `stream_until` has passed, the pruner
+//! clears it and the table goes back to one version per key.
 //!
 //! Order: changes come sorted by commit timestamp; the items one commit
 //! wrote (a transaction, a BatchWriteItem) are ordered by their stored key
@@ -28,6 +28,9 @@ use crate::{StorageError, Timestamp};
 
 /// How long a stream's changes are kept (24 hours, as on DynamoDB).
 pub const STREAM_RETENTION_MICROS: i64 = 24 * 3_600_000_000;
+/// The pruner keeps this much more than the retention, so that an iterator
+/// issued at the trim horizon can still be read during its 15-minute life.
+pub const STREAM_GRACE_MICROS: i64 = 15 * 60_000_000;
 
 /// One item-level change.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,7 +92,7 @@ impl Table {
             .state()
             .record
             .stream_until
-            .map(|_| self.store.clock.now() - STREAM_RETENTION_MICROS);
+            .map(|_| self.store.clock.now() - STREAM_RETENTION_MICROS - STREAM_GRACE_MICROS);
         match (pitr, stream) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

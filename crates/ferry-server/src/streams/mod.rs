@@ -327,7 +327,13 @@ pub async fn get_records(state: &AppState, body: &[u8]) -> Result<Value, ApiErro
             ),
         ));
     }
-    if it.after.saturating_add(1) < seq(f.meta.trim_horizon(now), 0) {
+    // An iterator issued at the trim horizon stays readable for its life:
+    // the engine keeps 15 minutes more than the 24 hours.
+    let kept = f
+        .meta
+        .created_micros
+        .max(now - ferry_storage::STREAM_RETENTION_MICROS - ferry_storage::STREAM_GRACE_MICROS);
+    if it.after.saturating_add(1) < seq(kept, 0) {
         return Err(trimmed());
     }
     let (start, end) = f.meta.shard_range(it.shard);

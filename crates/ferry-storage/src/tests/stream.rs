@@ -6,7 +6,7 @@
 use ferry_model::PrimaryKey;
 
 use super::{item, n, s, table_def};
-use crate::{Engine, EngineConfig, STREAM_RETENTION_MICROS, Table, Write};
+use crate::{Engine, EngineConfig, STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, Table, Write};
 
 fn key(pk: &str) -> PrimaryKey {
     PrimaryKey {
@@ -73,9 +73,10 @@ fn a_stream_keeps_a_day_of_versions_without_pitr() {
     assert_eq!(changes(&t, start), want);
 
     // A day and a bit later only the newest version per key is needed.
-    e.clock().advance(STREAM_RETENTION_MICROS + 1);
+    e.clock()
+        .advance(STREAM_RETENTION_MICROS + STREAM_GRACE_MICROS + 1);
     assert!(e.prune_history().expect("prune") > 0);
-    let horizon = e.clock().now() - STREAM_RETENTION_MICROS;
+    let horizon = e.clock().now() - STREAM_RETENTION_MICROS - STREAM_GRACE_MICROS;
     assert_eq!(changes(&t, horizon), vec![]);
     let a3 = put(&t, "a", 3);
     assert_eq!(
