@@ -63,13 +63,14 @@ pub struct TableExtra {
     pub last_update_to_pay_per_request_date_time: Option<f64>,
     /// Per global secondary index.
     pub index_throughput: BTreeMap<String, ThroughputState>,
-    pub stream_specification: Option<StreamSpecificationW>,
     #[serde(rename = "SSESpecification")]
     pub sse_specification: Option<SseSpecificationW>,
     pub tags: Vec<TagW>,
     pub table_class: Option<String>,
     pub deletion_protection_enabled: bool,
     pub on_demand_throughput: Option<serde_json::Value>,
+    /// The table's DynamoDB streams, oldest first (see `streams/`).
+    pub streams: Vec<crate::streams::StreamMeta>,
 }
 
 impl TableExtra {
@@ -284,15 +285,10 @@ pub fn describe_with_index_stats(
                 kms_master_key_arn: arn,
             }
         });
-    let stream_enabled = extra
-        .stream_specification
-        .as_ref()
-        .is_some_and(|s| s.stream_enabled == Some(true));
-    // A stream is named by its creation time, as DynamoDB labels streams.
-    let stream_label = stream_enabled
-        .then(|| chrono::DateTime::from_timestamp_micros(def.created_micros))
-        .flatten()
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string());
+    // The newest stream stays the latest after it is disabled, as on AWS.
+    let latest_stream = extra.streams.last();
+    let stream_enabled = latest_stream.is_some_and(|s| s.disabled_micros.is_none());
+    let stream_label = latest_stream.map(|s| s.label());
     TableDescription {
         attribute_definitions,
         table_name: def.name.clone(),
@@ -315,10 +311,12 @@ pub fn describe_with_index_stats(
         billing_mode_summary,
         local_secondary_indexes: (!lsis.is_empty()).then_some(lsis),
         global_secondary_indexes: (!gsis.is_empty()).then_some(gsis),
-        stream_specification: extra
-            .stream_specification
-            .clone()
-            .filter(|_| stream_enabled),
+        stream_specification: latest_stream.filter(|_| stream_enabled).map(|s| {
+            StreamSpecificationW {
+                stream_enabled: Some(true),
+                stream_view_type: Some(s.view_type.clone()),
+            }
+        }),
         latest_stream_arn: stream_label
             .as_ref()
             .map(|l| format!("{table_arn}/stream/{l}")),

@@ -4,10 +4,10 @@
 use serde::Serialize;
 
 use crate::errors::ApiError;
-use crate::router::{LogsOperation, Operation};
+use crate::router::{LogsOperation, Operation, StreamsOperation};
 use crate::state::AppState;
 use crate::{
-    account, backups, batch, exports, imports, items, logs, partiql, query, scan, tables, tags,
+    account, backups, batch, exports, imports, items, logs, partiql, query, scan, streams, tables, tags,
     transact, ttl, wire,
 };
 
@@ -80,5 +80,19 @@ pub async fn logs(state: &AppState, op: LogsOperation, body: &[u8]) -> Result<Ve
         LogsOperation::FilterLogEvents => json(logs::filter_log_events(state, body).await),
         LogsOperation::DescribeLogStreams => json(logs::describe_log_streams(state, body).await),
         LogsOperation::DescribeLogGroups => json(logs::describe_log_groups(state, body).await),
+    }
+}
+
+/// Run one DynamoDB Streams operation.
+pub async fn streams(
+    state: &AppState,
+    op: StreamsOperation,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    match op {
+        StreamsOperation::ListStreams => json(streams::list_streams(state, body).await),
+        StreamsOperation::DescribeStream => json(streams::describe_stream(state, body).await),
+        StreamsOperation::GetShardIterator => json(streams::get_shard_iterator(state, body).await),
+        StreamsOperation::GetRecords => json(streams::get_records(state, body).await),
     }
 }

@@ -53,6 +53,9 @@ pub enum ErrorCode {
     InvalidRestoreTimeException,
     BackupNotFoundException,
     BackupInUseException,
+    // DynamoDB Streams (same namespace)
+    ExpiredIteratorException,
+    TrimmedDataAccessException,
     InternalServerError,
     // CloudWatch Logs (bare codes)
     InvalidParameterException,
@@ -124,6 +127,8 @@ impl ErrorCode {
             ErrorCode::InvalidRestoreTimeException => "InvalidRestoreTimeException",
             ErrorCode::BackupNotFoundException => "BackupNotFoundException",
             ErrorCode::BackupInUseException => "BackupInUseException",
+            ErrorCode::ExpiredIteratorException => "ExpiredIteratorException",
+            ErrorCode::TrimmedDataAccessException => "TrimmedDataAccessException",
             ErrorCode::InternalServerError => "InternalServerError",
             ErrorCode::InvalidParameterException => "InvalidParameterException",
             ErrorCode::ServiceUnavailableException => "ServiceUnavailableException",
@@ -178,6 +183,8 @@ impl ErrorCode {
             | ErrorCode::InvalidRestoreTimeException
             | ErrorCode::BackupNotFoundException
             | ErrorCode::BackupInUseException
+            | ErrorCode::ExpiredIteratorException
+            | ErrorCode::TrimmedDataAccessException
             | ErrorCode::InternalServerError => Namespace::DynamoDb,
             ErrorCode::InvalidParameterException | ErrorCode::ServiceUnavailableException => {
                 Namespace::Bare
@@ -226,6 +233,8 @@ impl ErrorCode {
             | ErrorCode::InvalidRestoreTimeException
             | ErrorCode::BackupNotFoundException
             | ErrorCode::BackupInUseException
+            | ErrorCode::ExpiredIteratorException
+            | ErrorCode::TrimmedDataAccessException
             | ErrorCode::InvalidParameterException => StatusCode::BAD_REQUEST,
         }
     }

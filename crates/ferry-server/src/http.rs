@@ -131,10 +131,13 @@ pub async fn handle(
                 crate::account::with_host(host, dispatch::dynamodb(&state, op, &body.bytes)).await
             }
             Route::Logs(op) => dispatch::logs(&state, op, &body.bytes).await,
+            Route::Streams(op) => dispatch::streams(&state, op, &body.bytes).await,
             Route::AdvanceClock => advance_clock(&state, &body.bytes).await,
-            Route::DynamoDbUnknown | Route::LogsUnknown | Route::UnknownTarget | Route::S3 => {
-                Err(ApiError::unknown_operation())
-            }
+            Route::DynamoDbUnknown
+            | Route::LogsUnknown
+            | Route::StreamsUnknown
+            | Route::UnknownTarget
+            | Route::S3 => Err(ApiError::unknown_operation()),
         }
     })
     .await;

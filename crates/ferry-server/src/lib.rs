@@ -40,6 +40,7 @@ pub mod router;
 mod s3;
 mod scan;
 pub mod state;
+mod streams;
 mod tables;
 mod tags;
 mod transact;

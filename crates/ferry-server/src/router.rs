@@ -114,6 +114,27 @@ impl LogsOperation {
     }
 }
 
+/// One DynamoDB Streams operation Ferry answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamsOperation {
+    ListStreams,
+    DescribeStream,
+    GetShardIterator,
+    GetRecords,
+}
+
+impl StreamsOperation {
+    pub fn parse(name: &str) -> Option<StreamsOperation> {
+        Some(match name {
+            "ListStreams" => StreamsOperation::ListStreams,
+            "DescribeStream" => StreamsOperation::DescribeStream,
+            "GetShardIterator" => StreamsOperation::GetShardIterator,
+            "GetRecords" => StreamsOperation::GetRecords,
+            _ => return None,
+        })
+    }
+}
+
 /// Where a request goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -122,6 +143,9 @@ pub enum Route {
     DynamoDbUnknown,
     Logs(LogsOperation),
     LogsUnknown,
+    Streams(StreamsOperation),
+    /// `DynamoDBStreams_20120810.<something we do not implement>`.
+    StreamsUnknown,
     /// `FerryTest.AdvanceClock` (only honoured with `Config::test_clock`).
     AdvanceClock,
     /// An `X-Amz-Target` of no service of ours.
@@ -132,6 +156,7 @@ pub enum Route {
 
 pub const DYNAMODB_PREFIX: &str = "DynamoDB_20120810";
 pub const LOGS_PREFIX: &str = "Logs_20140328";
+pub const STREAMS_PREFIX: &str = "DynamoDBStreams_20120810";
 
 /// Route on the `X-Amz-Target` header (absent: S3).
 pub fn route(target: Option<&str>) -> Route {
@@ -144,6 +169,7 @@ pub fn route(target: Option<&str>) -> Route {
     match service {
         DYNAMODB_PREFIX => Operation::parse(op).map_or(Route::DynamoDbUnknown, Route::DynamoDb),
         LOGS_PREFIX => LogsOperation::parse(op).map_or(Route::LogsUnknown, Route::Logs),
+        STREAMS_PREFIX => StreamsOperation::parse(op).map_or(Route::StreamsUnknown, Route::Streams),
         "FerryTest" if op == "AdvanceClock" => Route::AdvanceClock,
         _ => Route::UnknownTarget,
     }
@@ -184,6 +210,14 @@ mod tests {
         assert_eq!(
             route(Some("Logs_20140328.PutLogEvents")),
             Route::LogsUnknown
+        );
+        assert_eq!(
+            route(Some("DynamoDBStreams_20120810.GetRecords")),
+            Route::Streams(StreamsOperation::GetRecords)
+        );
+        assert_eq!(
+            route(Some("DynamoDBStreams_20120810.ListShards")),
+            Route::StreamsUnknown
         );
         assert_eq!(route(Some("FerryTest.AdvanceClock")), Route::AdvanceClock);
         assert_eq!(

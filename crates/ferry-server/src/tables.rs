@@ -166,6 +166,7 @@ pub async fn create_table(
             &mut checks,
         );
     }
+    crate::streams::spec::check_shape(input.stream_specification.as_ref(), &mut checks);
     checks.finish()?;
     // Shapes are checked: the unwraps below are on checked-present fields.
     let defs = input.attribute_definitions.clone().unwrap_or_default();
@@ -279,7 +280,7 @@ pub async fn create_table(
         provisioned_throughput: throughput_state(input.provisioned_throughput.as_ref()),
         last_update_to_pay_per_request_date_time: ppr.then_some(epoch_seconds(now)),
         index_throughput,
-        stream_specification: input.stream_specification.clone(),
+        streams: crate::streams::spec::on_create(input.stream_specification.as_ref(), now)?,
         sse_specification: input.sse_specification.clone(),
         tags: input.tags.clone().unwrap_or_default(),
         table_class: input.table_class.clone(),
@@ -297,7 +298,12 @@ pub async fn create_table(
         extra: extra.to_json(),
     };
     let engine = state.engine.clone();
-    let created = blocking(move || Ok(engine.create_table(def)?.def())).await?;
+    let created = blocking(move || {
+        let table = engine.create_table(def)?;
+        crate::streams::spec::keep_versions(&table)?;
+        Ok(table.def())
+    })
+    .await?;
     tracing::info!(table = %name, "table created");
     Ok(TableDescriptionOutput {
         table_description: describe_table_def(state, &created, TableStats::default(), None),
@@ -500,6 +506,7 @@ pub async fn update_table(
             );
         }
     }
+    crate::streams::spec::check_shape(input.stream_specification.as_ref(), &mut checks);
     checks.finish()?;
 
     let gsi_updates = input
@@ -688,7 +695,7 @@ pub async fn update_table(
     }
 
     if let Some(s) = &input.stream_specification {
-        extra.stream_specification = Some(s.clone());
+        crate::streams::spec::on_update(&name, &mut extra.streams, s, now)?;
     }
     if let Some(s) = &input.sse_specification {
         extra.sse_specification = Some(s.clone());
@@ -723,7 +730,11 @@ pub async fn update_table(
         .collect();
     check_online_index_limit(&online, &table.backfilling())?;
     let t = table.clone();
+    let streams_changed = input.stream_specification.is_some();
     blocking(move || {
+        if streams_changed {
+            crate::streams::spec::keep_versions_for(&t, &extra.streams)?;
+        }
         let mut redefine = |d: &mut TableDef| {
             let mut e = extra.clone();
             // Tags are TagResource's: keep what the table has now.

@@ -64,6 +64,11 @@ pub(crate) struct TableRecord {
     /// The table may hold more than the newest version of some keys (PITR is
     /// or was on since the last full prune).
     pub history: bool,
+    /// Versions are kept for a DynamoDB stream until this time (`i64::MAX`
+    /// while a stream is enabled; disabling it keeps 24 more hours). Cleared
+    /// by the pruner once passed. See `stream.rs`.
+    #[serde(default)]
+    pub stream_until: Option<crate::Timestamp>,
 }
 
 impl TableRecord {

@@ -159,6 +159,7 @@ impl Engine {
             def: base,
             indexes,
             next_iid,
+            stream_until: None,
         };
         let mut batch = self.store.batch();
         batch.insert(

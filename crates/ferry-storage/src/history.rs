@@ -8,7 +8,9 @@
 //! every version older than the restore window except the newest of those,
 //! which is what a read at the window's start sees; if that one is a
 //! tombstone it goes too. A table whose PITR was turned off is pruned to one
-//! version per key by the next pass.
+//! version per key by the next pass. A DynamoDB stream keeps versions the
+//! same way with a 24-hour window (`stream.rs`); the cutoff is the earlier
+//! of the two windows.
 
 use std::ops::Range;
 
@@ -166,12 +168,13 @@ impl Table {
     /// Returns the number of versions removed.
     pub fn prune_history(&self) -> Result<u64, StorageError> {
         self.check_live()?;
+        self.end_stream_retention()?;
         let state = self.state();
         if state.def.pitr.is_none() && !state.record.history {
             return Ok(0);
         }
         let rule = PruneRule {
-            cutoff: self.earliest_restorable(),
+            cutoff: self.history_cutoff(),
         };
         let snap = self.store.snapshot();
         let mut batch = self.store.batch();
@@ -211,7 +214,7 @@ impl Table {
             }
         }
         self.store.commit_plain(batch)?;
-        if state.def.pitr.is_none() {
+        if !state.keeps_versions() {
             self.mark_history_clean()?;
         }
         Ok(removed)
@@ -221,7 +224,7 @@ impl Table {
     fn mark_history_clean(&self) -> Result<(), StorageError> {
         let _def = self.def_lock.lock();
         let current = self.state();
-        if current.def.pitr.is_some() || !current.record.history {
+        if current.keeps_versions() || !current.record.history {
             return Ok(());
         }
         let mut record = current.record.clone();

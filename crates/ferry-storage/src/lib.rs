@@ -13,7 +13,8 @@
 //! transactions and the one commit path of item writes), `read` (query,
 //! scan), `history` (as-of reads, change scans, pruning), `index` (secondary
 //! indexes), `bulk` (imports and restores: sorted runs ingested straight
-//! into SST tables), `raw` (undecoded snapshot and change scans for exports,
+//! into SST tables), `stream` (DynamoDB Streams: retention and commit-ordered
+//! change scans), `raw` (undecoded snapshot and change scans for exports,
 //! and a cursor over the item encoding), `meta` (`MetaStore`), `keys` / `codec` (the
 //! on-disk encodings), `store` (fjall handles, commit lock), `clock`,
 //! `catalog`, `stats`.
@@ -33,6 +34,7 @@ mod raw;
 mod read;
 mod stats;
 mod store;
+mod stream;
 mod table;
 mod txn;
 
@@ -49,6 +51,7 @@ pub use clock::Clock;
 pub use engine::Engine;
 pub use meta::{MetaEntries, MetaStore};
 pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag, encode_item_raw};
+pub use stream::{STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, StreamChange, StreamScan};
 pub use table::Table;
 pub use txn::{get_many, transact};
 

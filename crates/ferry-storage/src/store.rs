@@ -155,6 +155,14 @@ impl Store {
         self.db.snapshot()
     }
 
+    /// [`Store::settled_snapshot`] and a time `t` such that the snapshot
+    /// holds every commit stamped at or before `t` and every later commit
+    /// gets a stamp after `t`.
+    pub fn settled_snapshot_now(&self) -> (Snapshot, Timestamp) {
+        let _g = self.commit.lock();
+        (self.db.snapshot(), self.clock.now())
+    }
+
     /// A snapshot for current-state reads.
     pub fn snapshot(&self) -> Snapshot {
         self.db.snapshot()

@@ -44,6 +44,12 @@ impl TableState {
         TableState { record, def }
     }
 
+    /// Whether writes keep superseded versions (PITR on, or a stream's
+    /// retention running).
+    pub fn keeps_versions(&self) -> bool {
+        self.def.pitr.is_some() || self.record.stream_until.is_some()
+    }
+
     pub fn live_iids(&self) -> Vec<u32> {
         self.record.indexes.iter().map(|i| i.iid).collect()
     }
@@ -176,15 +182,15 @@ pub(crate) fn plan_item(
     new: Option<&Item>,
     ops: &mut Ops,
 ) -> Result<(), StorageError> {
-    let pitr = state.def.pitr.is_some();
+    let keep = state.keeps_versions();
     match new {
         Some(item) => ops
             .versions
             .push((version_key(prefix, 0), Some(Slice::from(encode_put(item)?)))),
-        None if pitr && old.is_some() => ops.versions.push((version_key(prefix, 0), None)),
+        None if keep && old.is_some() => ops.versions.push((version_key(prefix, 0), None)),
         None => {}
     }
-    if !pitr {
+    if !keep {
         ops.removes.extend(old_versions);
     }
     ops.delta.item(old.map(item_size), new.map(item_size));
@@ -298,9 +304,9 @@ impl Table {
         let _stripe = self.lock_stripes(&[Self::stripe_of(&prefix)]);
         self.check_live()?;
         let state = self.state();
-        let pitr = state.def.pitr.is_some();
         let snap = self.store.snapshot();
-        let (old, old_versions) = read_current(&self.store, &snap, &prefix, !pitr)?;
+        let (old, old_versions) =
+            read_current(&self.store, &snap, &prefix, !state.keeps_versions())?;
         let new = match f(old.as_ref()).map_err(WriteError::Refused)? {
             Write::Put(item) => {
                 check_item_key(&self.schema, key, &item)?;

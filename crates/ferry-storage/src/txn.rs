@@ -146,8 +146,8 @@ pub fn transact<E>(
     let mut olds = Vec::with_capacity(slots.len());
     let mut versions = Vec::with_capacity(slots.len());
     for s in &slots {
-        let pitr = states[s.table].def.pitr.is_some();
-        let (old, v) = read_current(store, &snap, &s.prefix, !pitr)?;
+        let keep = states[s.table].keeps_versions();
+        let (old, v) = read_current(store, &snap, &s.prefix, !keep)?;
         olds.push(old);
         versions.push(v);
     }

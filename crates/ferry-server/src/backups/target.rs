@@ -204,7 +204,7 @@ fn restored_extra(
         last_update_to_pay_per_request_date_time: (mode.as_deref() == Some("PAY_PER_REQUEST"))
             .then(|| epoch_seconds(now)),
         index_throughput,
-        stream_specification: None,
+        streams: Vec::new(),
         sse_specification: input
             .sse_specification_override
             .clone()

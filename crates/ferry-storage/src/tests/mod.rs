@@ -7,6 +7,7 @@ mod bulk_fast;
 mod engine;
 mod indexes;
 mod model;
+mod stream;
 mod txn;
 
 use ferry_model::{

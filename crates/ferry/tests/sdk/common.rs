@@ -78,6 +78,10 @@ impl TestServer {
         aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn streams(&self) -> aws_sdk_dynamodbstreams::Client {
+        aws_sdk_dynamodbstreams::Client::new(&self.sdk_config().await)
+    }
+
     pub async fn s3(&self) -> aws_sdk_s3::Client {
         let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
             .force_path_style(true)

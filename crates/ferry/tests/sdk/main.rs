@@ -31,6 +31,7 @@ mod s3;
 mod s3_auth;
 mod s3_edges;
 mod s3_multipart;
+mod streams;
 mod tables;
 mod transactions;
 mod wire;

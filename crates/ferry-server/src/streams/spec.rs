@@ -1,0 +1,124 @@
+//! `StreamSpecification` on CreateTable and UpdateTable: validation with
+//! DynamoDB's messages, and the new list of stream descriptors.
+//!
+//! Messages: "Table already has an enabled stream: TableName: <name>" and
+//! "Table has no stream to disable: TableName: <name>" are DynamoDB's. The
+//! texts for a view type without `StreamEnabled: true` and for a missing view
+//! type are Ferry's (AWS's exact wording is not documented).
+
+use ferry_storage::Table;
+
+use crate::describe::TableExtra;
+use crate::errors::ApiError;
+use crate::validation::Checks;
+use crate::wire::tables::StreamSpecificationW;
+
+use super::model::StreamMeta;
+
+pub const VIEW_TYPES: [&str; 4] = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
+
+/// The shape checks (collected with the request's other checks).
+pub fn check_shape(spec: Option<&StreamSpecificationW>, checks: &mut Checks) {
+    let Some(spec) = spec else {
+        return;
+    };
+    checks.one_of(
+        spec.stream_view_type.as_deref(),
+        "streamSpecification.streamViewType",
+        &VIEW_TYPES,
+    );
+}
+
+/// The semantic checks after the shape ones: whether the spec enables a
+/// stream (and with which view type).
+fn enables(spec: &StreamSpecificationW) -> Result<Option<String>, ApiError> {
+    match (spec.stream_enabled, &spec.stream_view_type) {
+        (Some(true), Some(v)) => Ok(Some(v.clone())),
+        (Some(true), None) => Err(ApiError::validation(
+            "One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true",
+        )),
+        (_, Some(_)) => Err(ApiError::validation(
+            "One or more parameter values were invalid: StreamViewType can only be specified when StreamEnabled is true",
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
+/// The streams of a new table.
+pub fn on_create(
+    spec: Option<&StreamSpecificationW>,
+    now: i64,
+) -> Result<Vec<StreamMeta>, ApiError> {
+    let Some(spec) = spec else {
+        return Ok(Vec::new());
+    };
+    Ok(enables(spec)?
+        .map(|view_type| StreamMeta {
+            created_micros: now,
+            disabled_micros: None,
+            view_type,
+        })
+        .into_iter()
+        .collect())
+}
+
+/// Applies an UpdateTable spec to `streams` (enable: a new stream; disable:
+/// the enabled one ends). Expired streams are dropped.
+pub fn on_update(
+    table: &str,
+    streams: &mut Vec<StreamMeta>,
+    spec: &StreamSpecificationW,
+    now: i64,
+) -> Result<(), ApiError> {
+    let enable = enables(spec)?;
+    streams.retain(|s| !s.expired(now));
+    let current = streams.iter_mut().find(|s| s.disabled_micros.is_none());
+    match (enable, current) {
+        (Some(_), Some(_)) => Err(ApiError::validation(format!(
+            "Table already has an enabled stream: TableName: {table}"
+        ))),
+        (None, None) => Err(ApiError::validation(format!(
+            "Table has no stream to disable: TableName: {table}"
+        ))),
+        (None, Some(s)) => {
+            s.disabled_micros = Some(now);
+            Ok(())
+        }
+        (Some(view_type), None) => {
+            // Labels have millisecond precision: a new stream starts after
+            // the previous one's millisecond so that labels stay unique.
+            let after = streams
+                .iter()
+                .map(|s| (s.created_micros / 1000 + 1) * 1000)
+                .max()
+                .unwrap_or(now);
+            streams.push(StreamMeta {
+                created_micros: now.max(after),
+                disabled_micros: None,
+                view_type,
+            });
+            Ok(())
+        }
+    }
+}
+
+/// Tells the engine to keep versions for the streams of a new table.
+pub fn keep_versions(table: &Table) -> Result<(), ApiError> {
+    keep_versions_for(table, &TableExtra::of(&table.def()).streams)
+}
+
+/// Tells the engine how long to keep versions for `streams` (enabled: until
+/// further notice; disabled: 24 hours after). No stream: nothing to keep.
+pub fn keep_versions_for(table: &Table, streams: &[StreamMeta]) -> Result<(), ApiError> {
+    let until = streams
+        .iter()
+        .map(|s| match s.disabled_micros {
+            None => i64::MAX,
+            Some(d) => d + ferry_storage::STREAM_RETENTION_MICROS,
+        })
+        .max();
+    if let Some(until) = until {
+        table.set_stream_retention(until)?;
+    }
+    Ok(())
+}
