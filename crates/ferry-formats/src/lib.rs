@@ -9,8 +9,6 @@
 //!   a fast path for AWS's subset, ion-rs for the rest) and a hand-written
 //!   writer producing AWS's exact text.
 //! - [`csv`]: strict RFC 4180 CSV reader with header handling and key typing.
-//! - [`manifest`], [`naming`], [`checksum`]: export manifests, data-file names,
-//!   MD5 / ETag helpers.
 //! - [`generator`] (`gen.rs`): a deterministic item generator shared by
 //!   benchmarks and tests.
 //!
@@ -32,7 +30,6 @@
 //! readers here do go on, so the job decides whether to stop at the first
 //! [`RecordError`].
 
-pub mod checksum;
 pub mod compress;
 pub mod csv;
 pub mod ddb_json;
@@ -40,8 +37,6 @@ pub mod errors;
 #[path = "gen.rs"]
 pub mod generator;
 pub mod ion;
-pub mod manifest;
-pub mod naming;
 mod reader;
 #[cfg(test)]
 mod test_support;
