@@ -165,3 +165,20 @@ pub struct TableStats {
 pub fn hash_ranges(n: u32) -> Vec<Range<u64>> {
     keys::split_hash_space(n)
 }
+
+/// The scan segment, of `total`, that holds the items whose partition key
+/// `attr` has `value` (table or index key alike); `None` when the value is
+/// not of the key's type or `total` is 0.
+pub fn scan_segment_of(
+    attr: &ferry_model::KeyAttr,
+    value: &AttributeValue,
+    total: u32,
+) -> Option<u32> {
+    let mut encoded = Vec::with_capacity(32);
+    keys::encode_scalar(attr, value, &mut encoded).ok()?;
+    let hash = keys::hash_of(&encoded);
+    let segment = keys::split_hash_space(total)
+        .iter()
+        .position(|r| r.contains(&hash))?;
+    u32::try_from(segment).ok()
+}
