@@ -198,6 +198,36 @@ pub fn control_table_name(v: Option<&str>, checks: &mut Checks) -> Result<String
     Ok(v.to_string())
 }
 
+/// CreateTable's table name: presence first (its own message), then pattern
+/// and length through [`Checks`] (`Member must have length greater than or
+/// equal to 3`), unlike the other control-plane operations' single sentence
+/// (see [`control_table_name`]).
+pub fn create_table_name(v: Option<&str>, checks: &mut Checks) -> Result<String, ApiError> {
+    let Some(v) = v else {
+        return Err(ApiError::validation(
+            "The parameter 'TableName' is required but was not present in the request",
+        ));
+    };
+    checks.name(Some(v), "tableName");
+    Ok(v.to_string())
+}
+
+/// An attribute defined twice in AttributeDefinitions, with the same type
+/// or another: DynamoDB's text (recorded by ScyllaDB's Alternator issue
+/// 13870; DynamoDB Local says "Cannot have two attributes with the same
+/// name" instead).
+pub fn check_unique_definitions(defs: &[AttributeDefinitionW]) -> Result<(), ApiError> {
+    let mut seen = HashSet::new();
+    for name in defs.iter().filter_map(|d| d.attribute_name.as_deref()) {
+        if !seen.insert(name) {
+            return Err(ApiError::validation(format!(
+                "Attribute Name is duplicated: {name}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn scalar_type(s: &str) -> Option<ScalarType> {
     match s {
         "S" => Some(ScalarType::S),

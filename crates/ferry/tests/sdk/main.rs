@@ -27,4 +27,5 @@ mod s3_edges;
 mod s3_multipart;
 mod tables;
 mod transactions;
+mod validations;
 mod wire;
