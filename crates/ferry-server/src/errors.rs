@@ -23,7 +23,10 @@ pub enum ErrorCode {
     InvalidSignatureException,
     IncompleteSignatureException,
     AccessDeniedException,
-    #[allow(dead_code, reason = "not sent yet; named by open work (PartiQL batch error codes)")]
+    #[allow(
+        dead_code,
+        reason = "not sent yet; named by open work (PartiQL batch error codes)"
+    )]
     ThrottlingException,
     // com.amazon.coral.validate
     ValidationException,
@@ -32,13 +35,25 @@ pub enum ErrorCode {
     ResourceInUseException,
     ConditionalCheckFailedException,
     LimitExceededException,
-    #[allow(dead_code, reason = "not sent yet; named by open work (PartiQL batch error codes)")]
+    #[allow(
+        dead_code,
+        reason = "not sent yet; named by open work (PartiQL batch error codes)"
+    )]
     ProvisionedThroughputExceededException,
-    #[allow(dead_code, reason = "not sent yet; named by open work (PartiQL batch error codes)")]
+    #[allow(
+        dead_code,
+        reason = "not sent yet; named by open work (PartiQL batch error codes)"
+    )]
     RequestLimitExceeded,
-    #[allow(dead_code, reason = "not sent yet; named by open work (PartiQL batch error codes)")]
+    #[allow(
+        dead_code,
+        reason = "not sent yet; named by open work (PartiQL batch error codes)"
+    )]
     ItemCollectionSizeLimitExceededException,
-    #[allow(dead_code, reason = "not sent yet; named by open work (transaction conflicts, issue 11)")]
+    #[allow(
+        dead_code,
+        reason = "not sent yet; named by open work (transaction conflicts, issue 11)"
+    )]
     TransactionConflictException,
     TransactionCanceledException,
     TransactionInProgressException,

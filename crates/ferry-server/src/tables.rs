@@ -15,8 +15,8 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
 use crate::validation::{
     Checks, INVALID, IndexRequest, check_definitions_used, check_key_schema_shape,
-    check_unique_definitions, create_table_name,
-    check_unique_index_names, control_table_name, resolve_index, resolve_key_schema,
+    check_unique_definitions, check_unique_index_names, control_table_name, create_table_name,
+    resolve_index, resolve_key_schema,
 };
 use crate::wire::parse;
 use crate::wire::tables::{

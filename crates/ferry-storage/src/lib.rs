@@ -47,9 +47,9 @@ pub use bulk::BulkLoader;
 pub use clock::Clock;
 pub use engine::Engine;
 pub use meta::{MetaEntries, MetaStore};
-pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag};
 #[cfg(any(test, feature = "test-util"))]
 pub use raw::encode_item_raw;
+pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag};
 pub use table::Table;
 pub use txn::{get_many, transact};
 
