@@ -6,15 +6,11 @@
 //! leaves the tables as they were.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
+    BillingMode, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
 };
 
 use crate::common::*;
-
-fn def(name: &str, ty: ScalarAttributeType) -> AttributeDefinition {
-    attr_def(name, ty)
-}
 
 async fn table_names(client: &aws_sdk_dynamodb::Client) -> Vec<String> {
     client
@@ -35,8 +31,8 @@ async fn an_attribute_defined_twice_is_refused() {
             .create_table()
             .table_name("dups")
             .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(def("xyz", ScalarAttributeType::S))
-            .attribute_definitions(def("xyz", second))
+            .attribute_definitions(attr_def("xyz", ScalarAttributeType::S))
+            .attribute_definitions(attr_def("xyz", second))
             .key_schema(key_element("xyz", KeyType::Hash))
             .send()
             .await;
@@ -63,8 +59,8 @@ async fn an_attribute_defined_twice_is_refused() {
     let r = client
         .update_table()
         .table_name("base")
-        .attribute_definitions(def("x", ScalarAttributeType::S))
-        .attribute_definitions(def("x", ScalarAttributeType::N))
+        .attribute_definitions(attr_def("x", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("x", ScalarAttributeType::N))
         .global_secondary_index_updates(gsi)
         .send()
         .await;
@@ -89,7 +85,7 @@ async fn an_index_key_without_a_definition_is_refused() {
         .create_table()
         .table_name("gsis")
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(def("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("pk", ScalarAttributeType::S))
         .key_schema(key_element("pk", KeyType::Hash))
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()
@@ -120,7 +116,7 @@ async fn create_table_reports_a_short_name_as_a_constraint() {
         client
             .create_table()
             .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(def("id", ScalarAttributeType::S))
+            .attribute_definitions(attr_def("id", ScalarAttributeType::S))
             .key_schema(key_element("id", KeyType::Hash))
     };
     assert_validation(
