@@ -400,6 +400,14 @@ pub fn resolve_projection(p: &ProjectionW) -> Result<Projection, ApiError> {
         }
         _ => {}
     }
+    // A name listed twice: the text a user reported from DynamoDB
+    // (guregu/dynamo issue 88), without the usual "invalid" prefix.
+    let mut seen = HashSet::new();
+    if non_key.iter().flatten().any(|n| !seen.insert(n.as_str())) {
+        return Err(ApiError::validation(
+            "Cannot have two attributes with the same name",
+        ));
+    }
     Ok(Projection {
         ty,
         non_key_attributes: non_key.unwrap_or_default(),

@@ -1,9 +1,9 @@
 //! Validations DynamoDB performs on requests that are otherwise well formed
 //! (issue 11 item 3): duplicated attribute definitions, CreateTable's table
 //! name constraint, document paths deeper than 32 levels, list indexes out of
-//! range, a parallel scan's start key outside its segment, and disabling TTL
-//! under another attribute name. Each refusal is checked word for word and
-//! leaves the tables as they were.
+//! range, a parallel scan's start key outside its segment, disabling TTL
+//! under another attribute name, and a NonKeyAttributes name listed twice.
+//! Each refusal is checked word for word and leaves the tables as they were.
 
 use aws_sdk_dynamodb::types::{
     BillingMode, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate, KeyType, Projection,
@@ -318,4 +318,35 @@ async fn disabling_ttl_must_name_the_enabled_attribute() {
         .send()
         .await
         .expect("disabling under the enabled name");
+}
+
+#[tokio::test]
+async fn a_non_key_attribute_listed_twice_is_refused() {
+    let server = TestServer::start().await;
+    let client = server.dynamodb().await;
+    let r = client
+        .create_table()
+        .table_name("include")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr_def("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("x", ScalarAttributeType::S))
+        .key_schema(key_element("pk", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by_x")
+                .key_schema(key_element("x", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::Include)
+                        .non_key_attributes("a")
+                        .non_key_attributes("a")
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert_validation(r, "Cannot have two attributes with the same name");
+    assert!(table_names(&client).await.is_empty());
 }
