@@ -48,6 +48,9 @@ struct Parser<'s> {
     redundant: Option<usize>,
     /// Current nesting of parentheses and NOTs.
     depth: usize,
+    /// A problem that is not a syntax error (a list index out of range):
+    /// reported instead of any syntax error.
+    fatal: Option<ExprError>,
 }
 
 /// Parse a ConditionExpression / FilterExpression / KeyConditionExpression.
@@ -111,10 +114,14 @@ impl<'s> Parser<'s> {
             furthest: 0,
             redundant: None,
             depth: 0,
+            fatal: None,
         })
     }
 
     fn finish<T>(self, tree: PResult<T>) -> Result<Parsed<T>, ExprError> {
+        if let Some(e) = self.fatal {
+            return Err(e);
+        }
         let complete = match tree {
             Ok(t) if self.peek() == Tok::Eof => Some(t),
             _ => None,
@@ -372,9 +379,17 @@ impl<'s> Parser<'s> {
                     }
                     let index = match self.text().parse::<i32>() {
                         Ok(n) => n as usize,
-                        // Larger than DynamoDB's (Java int) index range;
-                        // reported as a syntax error at the index token.
-                        Err(_) => return self.fail(),
+                        // Larger than DynamoDB's (Java int) index range.
+                        Err(_) => {
+                            let detail = format!(
+                                "List index is not within the allowable range; index: [{}]",
+                                self.text()
+                            );
+                            let kind = self.kind;
+                            self.fatal
+                                .get_or_insert_with(|| ExprError::invalid(kind, detail));
+                            return self.fail();
+                        }
                     };
                     self.bump();
                     self.expect(Tok::RBracket)?;

@@ -7,8 +7,8 @@ use crate::errors::ApiError;
 use crate::router::{LogsOperation, Operation, StreamsOperation};
 use crate::state::AppState;
 use crate::{
-    account, backups, batch, exports, imports, items, logs, partiql, query, scan, streams, tables, tags,
-    transact, ttl, wire,
+    account, backups, batch, exports, imports, items, logs, partiql, query, scan, streams, tables,
+    tags, transact, ttl, wire,
 };
 
 fn json<T: Serialize>(r: Result<T, ApiError>) -> Result<Vec<u8>, ApiError> {

@@ -115,10 +115,7 @@ pub async fn handle(
         Ok(b) => b,
         Err(e) => return reply.send(Err(e)),
     };
-    let info = RequestInfo {
-        region,
-        request_id: id.clone(),
-    };
+    let info = RequestInfo { region };
     let host = parts
         .headers
         .get(http::header::HOST)

@@ -15,7 +15,7 @@
 
 mod account;
 mod auth;
-pub mod backups;
+mod backups;
 mod batch;
 mod batch_checks;
 mod capacity;
@@ -31,23 +31,23 @@ mod items;
 mod jobs;
 mod keys;
 mod legacy;
-pub mod logs;
+mod logs;
 mod paging;
 mod params;
 mod partiql;
 mod query;
-pub mod router;
+mod router;
 mod s3;
 mod scan;
-pub mod state;
+mod state;
 mod streams;
 mod tables;
 mod tags;
 mod transact;
 mod ttl;
-pub mod validation;
+mod validation;
 mod web;
-pub mod wire;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -58,7 +58,6 @@ use anyhow::Context as _;
 use ferry_storage::{Engine, EngineConfig};
 use tokio::sync::watch;
 
-pub use describe::{TableExtra, describe_table_def};
 pub use state::AppState;
 
 /// Server settings (the `ferry serve` flags).
@@ -125,6 +124,8 @@ pub struct ServerHandle {
     /// The time-to-live sweeper (`ttl.rs`).
     sweeper: tokio::task::JoinHandle<()>,
     state: Arc<AppState>,
+    /// The embedded bucket store (and any external S3 endpoint).
+    objects: ferry_objects::Objects,
     /// Set when the table engine stops accepting writes for good.
     storage_failure: watch::Receiver<Option<Arc<str>>>,
 }
@@ -152,6 +153,17 @@ impl ServerHandle {
         }
     }
 
+    /// The bucket store (benchmarks fill buckets through it directly).
+    pub fn objects(&self) -> &ferry_objects::Objects {
+        &self.objects
+    }
+
+    /// The shared state: `ferry import` / `ferry export` call the ImportTable
+    /// and ExportTableToPointInTime handlers on it directly (offline mode).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
     /// Resolves, with the reason, once the table engine refuses every write
     /// until it is reopened (a failed journal write, a crashed background
     /// flush). The binary then exits so that a supervisor restarts it.
@@ -164,15 +176,10 @@ impl ServerHandle {
             Err(_) => std::future::pending().await,
         }
     }
-
-    /// The shared state (tests and the binary's diagnostics).
-    pub fn state(&self) -> &Arc<AppState> {
-        &self.state
-    }
 }
 
 /// Where the table engine keeps its files under the data directory.
-pub fn engine_dir(data_dir: &std::path::Path) -> PathBuf {
+fn engine_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("db")
 }
 
@@ -213,7 +220,6 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
     let state = Arc::new(AppState {
         config,
         engine,
-        objects,
         jobs: job_runner,
         credentials,
         s3,
@@ -230,6 +236,7 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         task,
         sweeper,
         state,
+        objects,
         storage_failure,
     })
 }

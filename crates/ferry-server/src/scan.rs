@@ -130,6 +130,9 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
     let exclusive_start = input.exclusive_start_key.map(|k| k.item);
     if let Some(esk) = &exclusive_start {
         check_start_key(&def, index, esk)?;
+        if let Some((s, t)) = segment {
+            check_start_segment(&def, index, esk, s, t)?;
+        }
     }
     let plan = PagePlan {
         limit: input.limit.map(|l| l as usize),
@@ -155,4 +158,26 @@ pub async fn scan(state: &AppState, body: &[u8]) -> Result<PageOutput, ApiError>
     let mut output = page.output;
     output.consumed_capacity = capacity.report(&table_name, &usage);
     Ok(output)
+}
+
+/// A parallel scan's ExclusiveStartKey must belong to the requested segment
+/// (DynamoDB's text, as dynalite records it).
+fn check_start_segment(
+    def: &ferry_model::TableDef,
+    index: Option<&ferry_model::IndexDef>,
+    esk: &ferry_model::Item,
+    segment: u32,
+    total: u32,
+) -> Result<(), ApiError> {
+    let hash = index.map_or(&def.key.hash, |i| &i.key.hash);
+    let inside = esk
+        .get(&hash.name)
+        .and_then(|v| ferry_storage::scan_segment_of(hash, v, total))
+        == Some(segment);
+    if inside {
+        return Ok(());
+    }
+    Err(ApiError::validation(format!(
+        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {segment}"
+    )))
 }

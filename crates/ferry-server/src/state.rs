@@ -14,8 +14,6 @@ use crate::errors::ApiError;
 pub struct AppState {
     pub config: Config,
     pub engine: Arc<Engine>,
-    /// The embedded bucket store (and any external S3 endpoint).
-    pub objects: ferry_objects::Objects,
     /// Imports, exports, restores and import error logs.
     pub jobs: Arc<ferry_jobs::Jobs>,
     /// The accepted access keys (empty: accept every request).
@@ -33,7 +31,6 @@ pub struct AppState {
 pub struct RequestInfo {
     /// From the SigV4 credential scope, else the configured region.
     pub region: String,
-    pub request_id: String,
 }
 
 tokio::task_local! {

@@ -15,7 +15,8 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
 use crate::validation::{
     Checks, INVALID, IndexRequest, check_definitions_used, check_key_schema_shape,
-    check_unique_index_names, control_table_name, resolve_index, resolve_key_schema,
+    check_unique_definitions, check_unique_index_names, control_table_name, create_table_name,
+    resolve_index, resolve_key_schema,
 };
 use crate::wire::parse;
 use crate::wire::tables::{
@@ -129,7 +130,7 @@ pub async fn create_table(
 ) -> Result<TableDescriptionOutput, ApiError> {
     let input: CreateTableInput = parse(body)?;
     let mut checks = Checks::new();
-    let name = control_table_name(input.table_name.as_deref(), &mut checks)?;
+    let name = create_table_name(input.table_name.as_deref(), &mut checks)?;
     checks.not_null(input.attribute_definitions.as_ref(), "attributeDefinitions");
     check_definitions_shape(input.attribute_definitions.as_ref(), &mut checks);
     check_key_schema_shape(input.key_schema.as_ref(), "keySchema", &mut checks);
@@ -170,6 +171,7 @@ pub async fn create_table(
     checks.finish()?;
     // Shapes are checked: the unwraps below are on checked-present fields.
     let defs = input.attribute_definitions.clone().unwrap_or_default();
+    check_unique_definitions(&defs)?;
     let key_schema = input.key_schema.clone().unwrap_or_default();
 
     let ppr = input.billing_mode.as_deref() == Some("PAY_PER_REQUEST");
@@ -508,6 +510,7 @@ pub async fn update_table(
     }
     crate::streams::spec::check_shape(input.stream_specification.as_ref(), &mut checks);
     checks.finish()?;
+    check_unique_definitions(input.attribute_definitions.as_deref().unwrap_or_default())?;
 
     let gsi_updates = input
         .global_secondary_index_updates

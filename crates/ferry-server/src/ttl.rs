@@ -122,6 +122,14 @@ pub async fn update_time_to_live(
         table.update_def(&mut |d: &mut TableDef| {
             let current = ttl_attribute(d);
             let next = match (enabled, current.is_some()) {
+                // Disabling names the enabled attribute (DynamoDB's text).
+                (false, true) if current.as_deref() != Some(attribute.as_str()) => {
+                    refused = Some(ApiError::validation(format!(
+                        "TimeToLive is active on a different AttributeName: current value of AttributeName is {}",
+                        current.unwrap_or_default()
+                    )));
+                    return;
+                }
                 (true, true) => {
                     refused = Some(ApiError::validation("TimeToLive is already enabled"));
                     return;

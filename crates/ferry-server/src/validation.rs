@@ -152,10 +152,6 @@ impl Checks {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     pub fn finish(self) -> Result<(), ApiError> {
         match self.errors.len() {
             0 => Ok(()),
@@ -200,6 +196,36 @@ pub fn control_table_name(v: Option<&str>, checks: &mut Checks) -> Result<String
         );
     }
     Ok(v.to_string())
+}
+
+/// CreateTable's table name: presence first (its own message), then pattern
+/// and length through [`Checks`] (`Member must have length greater than or
+/// equal to 3`), unlike the other control-plane operations' single sentence
+/// (see [`control_table_name`]).
+pub fn create_table_name(v: Option<&str>, checks: &mut Checks) -> Result<String, ApiError> {
+    let Some(v) = v else {
+        return Err(ApiError::validation(
+            "The parameter 'TableName' is required but was not present in the request",
+        ));
+    };
+    checks.name(Some(v), "tableName");
+    Ok(v.to_string())
+}
+
+/// An attribute defined twice in AttributeDefinitions, with the same type
+/// or another: DynamoDB's text (recorded by ScyllaDB's Alternator issue
+/// 13870; DynamoDB Local says "Cannot have two attributes with the same
+/// name" instead).
+pub fn check_unique_definitions(defs: &[AttributeDefinitionW]) -> Result<(), ApiError> {
+    let mut seen = HashSet::new();
+    for name in defs.iter().filter_map(|d| d.attribute_name.as_deref()) {
+        if !seen.insert(name) {
+            return Err(ApiError::validation(format!(
+                "Attribute Name is duplicated: {name}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub fn scalar_type(s: &str) -> Option<ScalarType> {
@@ -373,6 +399,14 @@ pub fn resolve_projection(p: &ProjectionW) -> Result<Projection, ApiError> {
             )));
         }
         _ => {}
+    }
+    // A name listed twice: the text a user reported from DynamoDB
+    // (guregu/dynamo issue 88), without the usual "invalid" prefix.
+    let mut seen = HashSet::new();
+    if non_key.iter().flatten().any(|n| !seen.insert(n.as_str())) {
+        return Err(ApiError::validation(
+            "Cannot have two attributes with the same name",
+        ));
     }
     Ok(Projection {
         ty,

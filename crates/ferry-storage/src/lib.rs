@@ -50,7 +50,9 @@ pub use bulk::BulkLoader;
 pub use clock::Clock;
 pub use engine::Engine;
 pub use meta::{MetaEntries, MetaStore};
-pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag, encode_item_raw};
+#[cfg(any(test, feature = "test-util"))]
+pub use raw::encode_item_raw;
+pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag};
 pub use stream::{STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, StreamChange, StreamScan};
 pub use table::Table;
 pub use txn::{get_many, transact};
@@ -166,4 +168,21 @@ pub struct TableStats {
 /// gives no range.
 pub fn hash_ranges(n: u32) -> Vec<Range<u64>> {
     keys::split_hash_space(n)
+}
+
+/// The scan segment, of `total`, that holds the items whose partition key
+/// `attr` has `value` (table or index key alike); `None` when the value is
+/// not of the key's type or `total` is 0.
+pub fn scan_segment_of(
+    attr: &ferry_model::KeyAttr,
+    value: &AttributeValue,
+    total: u32,
+) -> Option<u32> {
+    let mut encoded = Vec::with_capacity(32);
+    keys::encode_scalar(attr, value, &mut encoded).ok()?;
+    let hash = keys::hash_of(&encoded);
+    let segment = keys::split_hash_space(total)
+        .iter()
+        .position(|r| r.contains(&hash))?;
+    u32::try_from(segment).ok()
 }

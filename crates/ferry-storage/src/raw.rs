@@ -41,7 +41,8 @@ impl RawItem {
 }
 
 /// The item encoding of `item` (what [`RawItem::bytes`] holds for it):
-/// for tests and tools that feed [`RawReader`] without a table.
+/// for tests that feed [`RawReader`] without a table (the `test-util` feature).
+#[cfg(any(test, feature = "test-util"))]
 pub fn encode_item_raw(item: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     crate::codec::encode_item(item, &mut out);

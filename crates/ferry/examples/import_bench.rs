@@ -251,7 +251,7 @@ async fn run_case(
     case: &Case,
     items: u64,
 ) -> anyhow::Result<Figures> {
-    let objects = server.state().objects.clone();
+    let objects = server.objects().clone();
     let prefix = format!("{}/", case.name);
     // Generate and store the objects (two threads), keeping nothing in memory.
     let started = Instant::now();
@@ -391,7 +391,7 @@ fn run_one(items: u64, case: Case) -> anyhow::Result<()> {
             ..Default::default()
         };
         let server = ferry_server::start(config).await?;
-        server.state().objects.store().create_bucket(BUCKET)?;
+        server.objects().store().create_bucket(BUCKET)?;
         let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(format!("http://{}", server.local_addr))
             .region(aws_config::Region::new("us-east-1"))

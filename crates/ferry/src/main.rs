@@ -231,10 +231,8 @@ async fn shutdown_signal() {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut credentials = parse_credentials(&args.credentials)?;
     if let Some(path) = &args.credentials_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading credentials file {}", path.display()))?;
-        let parsed = ferry_auth::Credentials::parse(&text)
-            .with_context(|| format!("parsing credentials file {}", path.display()))?;
+        let parsed = ferry_auth::Credentials::from_file(path)
+            .with_context(|| format!("loading credentials file {}", path.display()))?;
         credentials.extend(parsed.pairs().map(|(k, v)| (k.to_string(), v.to_string())));
     }
     let external_s3 = args

@@ -142,6 +142,9 @@ pub(crate) fn path_str(path: &Path) -> String {
     format!("[{}]", parts.join(", "))
 }
 
+/// Deepest document path DynamoDB accepts (the attribute is level 1).
+const MAX_PATH_DEPTH: usize = 32;
+
 struct Resolver<'p, 'a> {
     p: &'p Placeholders<'a>,
     kind: &'p str,
@@ -153,6 +156,12 @@ impl Resolver<'_, '_> {
     }
 
     fn path(&self, raw: &RawPath) -> Result<Path, ExprError> {
+        if raw.0.len() > MAX_PATH_DEPTH {
+            return Err(self.err(format!(
+                "The document path has too many nesting levels; nesting levels: {}",
+                raw.0.len()
+            )));
+        }
         let mut out = Vec::with_capacity(raw.0.len());
         for seg in &raw.0 {
             out.push(match seg {

@@ -339,7 +339,8 @@ impl Imports {
         }
     }
 
-    /// Wait until no import is running (tests, benchmarks, shutdown).
+    /// Wait until no import is running (tests).
+    #[cfg(test)]
     pub fn wait_idle(&self) {
         loop {
             let threads: Vec<_> = std::mem::take(&mut *self.threads.lock());

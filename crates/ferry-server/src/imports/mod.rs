@@ -23,7 +23,6 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
 use crate::validation::Checks;
 use crate::wire::parse;
-pub use validate::FORMAT_OPTIONS_NOT_CSV;
 use wire::{
     CsvOptionsW, DescribeImportInput, ImportSummary, ImportTableDescription, ImportTableInput,
     ImportTableOutput, InputFormatOptionsW, ListImportsInput, ListImportsOutput, S3BucketSourceW,

@@ -25,7 +25,6 @@ pub struct UntagResourceInput {
 #[serde(rename_all = "PascalCase")]
 pub struct ListTagsOfResourceInput {
     pub resource_arn: Option<String>,
-    pub next_token: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -35,10 +34,6 @@ pub struct ListTagsOfResourceOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
-
-/// The empty answer of TagResource and UntagResource.
-#[derive(Debug, Default, Serialize)]
-pub struct Empty {}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -49,7 +49,6 @@ pub struct GlobalSecondaryIndexW {
     pub key_schema: Option<Vec<KeySchemaElementW>>,
     pub projection: Option<ProjectionW>,
     pub provisioned_throughput: Option<ThroughputW>,
-    pub on_demand_throughput: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

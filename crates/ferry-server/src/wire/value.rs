@@ -31,6 +31,7 @@ pub struct WireItem {
 
 impl WireItem {
     /// The item, or its first value problem as DynamoDB's message.
+    #[allow(dead_code, reason = "kept for the PartiQL branch, which calls it")]
     pub fn checked(self) -> Result<Item, String> {
         match self.problem {
             Some(p) => Err(p),

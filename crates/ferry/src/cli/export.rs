@@ -198,7 +198,7 @@ pub async fn run(args: ExportArgs) -> Result<u8, CliError> {
     let dest = locate_dest(&args.dest)?;
     let server = offline::open(data_dir).await?;
     let state = server.state().clone();
-    state.objects.mount(&dest.bucket, dest.client.clone());
+    server.objects().mount(&dest.bucket, dest.client.clone());
     let result = async {
         let body = request(
             &args,

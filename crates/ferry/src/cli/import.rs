@@ -156,7 +156,7 @@ pub async fn run(args: ImportArgs) -> Result<u8, CliError> {
     let server = offline::open(data_dir).await?;
     let state = server.state().clone();
     let loc = &resolved.location;
-    state.objects.mount(&loc.bucket, loc.client.clone());
+    server.objects().mount(&loc.bucket, loc.client.clone());
     let result = drive(&state, &body, &resolved, args.output).await;
     drop(state);
     server.shutdown().await;

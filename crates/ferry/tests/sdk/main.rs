@@ -34,4 +34,5 @@ mod s3_multipart;
 mod streams;
 mod tables;
 mod transactions;
+mod validations;
 mod wire;

@@ -234,7 +234,7 @@ async fn create_table_validation_messages() {
 
     assert_validation(
         base().table_name("ab").send().await,
-        "TableName must be at least 3 characters long and at most 255 characters long",
+        "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
     );
     assert_validation(
         base().table_name("bad name!").send().await,
