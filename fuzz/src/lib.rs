@@ -164,8 +164,15 @@ fn import(format: InputFormat, compression: Compression, data: &[u8]) {
     let mut records = 0usize;
     for record in reader {
         records += 1;
-        // Every record consumes input: more records than bytes is a loop.
-        assert!(records <= data.len() + 1, "the reader does not advance");
+        // Every record consumes input: more records than (uncompressed)
+        // bytes is a loop.
+        assert!(
+            compression != Compression::None || records <= data.len() + 1,
+            "the reader does not advance"
+        );
+        if records > 1_000_000 {
+            break;
+        }
         let Ok(record) = record else { break };
         if let Ok(item) = record.item
             && ferry_model::validate_item(&item).is_ok()
