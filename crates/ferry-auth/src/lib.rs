@@ -17,6 +17,11 @@
 //!
 //! This crate knows nothing of HTTP servers or JSON: callers give it
 //! `http::request::Parts` and the body bytes.
+// Input reaches this crate: a panic is never the answer to bad input.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod canonical;
 mod error;

@@ -15,6 +15,11 @@
 //! A request's expressions share one [`Placeholders`]: call
 //! [`Placeholders::validate`] first (the maps themselves), compile every
 //! expression, then [`Placeholders::check_all_used`].
+// Input reaches this crate: a panic is never the answer to bad input.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;

@@ -31,6 +31,11 @@
 //! DynamoDB cannot turn into an item abandons the rest of its object — the
 //! readers here do go on, so the job decides whether to stop at the first
 //! [`RecordError`].
+// Input reaches this crate: a panic is never the answer to bad input.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod checksum;
 pub mod compress;

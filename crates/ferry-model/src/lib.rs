@@ -4,6 +4,11 @@
 //! Everything above this crate (expressions, storage, formats, the server) speaks
 //! these types. The DynamoDB JSON wire form (`{"S":"x"}`) is implemented here with
 //! serde so that the server and the import/export formats share one codec.
+// Input reaches this crate: a panic is never the answer to bad input.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod number;
 mod schema;

@@ -104,9 +104,7 @@ impl S3Endpoint {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = ?e, "s3 service failed");
-                let mut r = Response::new(Body::from(error_xml("InternalError", msg::INTERNAL)));
-                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                r
+                return internal_error();
             }
         };
         if resp.status().is_client_error() {
@@ -222,6 +220,14 @@ pub fn strip_aws_chunked_encoding(headers: &mut http::HeaderMap) {
     {
         headers.insert(http::header::CONTENT_ENCODING, v);
     }
+}
+
+/// S3's `InternalError` (500): a failed service, or (from the server) a
+/// request whose handler panicked.
+pub fn internal_error() -> Response<Body> {
+    let mut r = Response::new(Body::from(error_xml("InternalError", msg::INTERNAL)));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    finish_response(r)
 }
 
 fn error_xml(code: &str, message: &str) -> Bytes {

@@ -28,6 +28,11 @@
 //! is published (`BadDigest` / `InvalidDigest` / `InvalidRequest` as S3 sends
 //! them), stored, and returned with `x-amz-checksum-mode: ENABLED`. Multipart
 //! objects get S3's composite (`…-N`) or full-object checksums.
+// Input reaches this crate: a panic is never the answer to bad input.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod body;
 mod bucket_ops;
@@ -36,10 +41,15 @@ mod chunked;
 mod conv;
 mod endpoint;
 mod errors;
+/// The aws-chunked decoder, for the fuzz targets in `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    pub use crate::chunked::{AwsChunkedDecoder, ChunkedError};
+}
 mod multipart_ops;
 mod object_ops;
 mod s3;
 
-pub use endpoint::S3Endpoint;
+pub use endpoint::{S3Endpoint, internal_error};
 pub use errors::store_error;
 pub use s3::FerryS3;

@@ -163,7 +163,7 @@ async fn serve_connection(
         let limits = limits.clone();
         let busy = Busy::new(&in_service);
         async move {
-            let resp = crate::http::handle(state, limits, req).await;
+            let resp = crate::http::handle_caught(state, limits, req).await;
             drop(busy);
             Ok::<_, Infallible>(resp)
         }

@@ -66,6 +66,48 @@ enum Flavour {
     Logs,
 }
 
+/// Serves `req` with [`handle`]; if serving it panics (a defect: no input
+/// should reach a panic), the panic hook has logged it in one line and the
+/// client gets a 500 in its protocol's form instead of a dropped connection:
+/// DynamoDB's and Logs' `InternalServerError`, S3's `InternalError`.
+pub async fn handle_caught(
+    state: Arc<AppState>,
+    limits: Arc<Limits>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let headers = req.headers().clone();
+    caught(&headers, handle(state, limits, req)).await
+}
+
+/// `serve`'s response, or the 500 for a request with `headers` if it panics.
+async fn caught(
+    headers: &HeaderMap,
+    serve: impl Future<Output = Response<Body>>,
+) -> Response<Body> {
+    use futures::FutureExt as _;
+    match std::panic::AssertUnwindSafe(serve).catch_unwind().await {
+        Ok(resp) => resp,
+        Err(_) => panicked(headers),
+    }
+}
+
+/// The answer to a request whose handler panicked.
+fn panicked(headers: &HeaderMap) -> Response<Body> {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let flavour = match router::route(target) {
+        Route::S3 => return crate::s3::internal_error(),
+        Route::Logs(_) | Route::LogsUnknown => Flavour::Logs,
+        _ => Flavour::DynamoDb,
+    };
+    let id = request_id();
+    let reply = Reply {
+        flavour,
+        id: &id,
+        request: headers,
+    };
+    reply.send(Err(ApiError::internal("Internal server error")))
+}
+
 pub async fn handle(
     state: Arc<AppState>,
     limits: Arc<Limits>,
@@ -267,6 +309,30 @@ impl Reply<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn answer_to_panic(target: Option<&str>) -> (StatusCode, String) {
+        let mut headers = HeaderMap::new();
+        if let Some(t) = target {
+            headers.insert("x-amz-target", HeaderValue::from_str(t).unwrap());
+        }
+        let resp = caught(&headers, async { panic!("a defect") }).await;
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_panicking_request_is_answered_500_in_its_protocol() {
+        let (status, body) = answer_to_panic(Some("DynamoDB_20120810.PutItem")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            body,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}"#
+        );
+        let (status, body) = answer_to_panic(None).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("<Code>InternalError</Code>"), "{body}");
+    }
 
     #[test]
     fn request_ids_look_like_dynamodbs() {

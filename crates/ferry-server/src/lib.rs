@@ -12,6 +12,11 @@
 //! wire shapes in `wire/`, capacity accounting in `capacity.rs` and every
 //! error mapped to the wire in `errors.rs`. `ttl.rs` also runs the
 //! background sweeper that deletes expired items.
+// Input reaches this crate: a panic is never the answer to bad input.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod account;
 mod auth;
@@ -24,6 +29,8 @@ mod describe;
 mod dispatch;
 pub mod errors;
 pub mod exports;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod http;
 pub mod imports;
 mod intake;
@@ -124,8 +131,6 @@ pub struct ServerHandle {
     /// The time-to-live sweeper (`ttl.rs`).
     sweeper: tokio::task::JoinHandle<()>,
     state: Arc<AppState>,
-    /// The embedded bucket store (and any external S3 endpoint).
-    objects: ferry_objects::Objects,
     /// Set when the table engine stops accepting writes for good.
     storage_failure: watch::Receiver<Option<Arc<str>>>,
 }
@@ -155,7 +160,7 @@ impl ServerHandle {
 
     /// The bucket store (benchmarks fill buckets through it directly).
     pub fn objects(&self) -> &ferry_objects::Objects {
-        &self.objects
+        &self.state.objects
     }
 
     /// The shared state: `ferry import` / `ferry export` call the ImportTable
@@ -181,6 +186,28 @@ impl ServerHandle {
 /// Where the table engine keeps its files under the data directory.
 fn engine_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("db")
+}
+
+/// The state every request is served with, over an open `engine` (its
+/// bucket store, job runner, credentials and S3 endpoint); call inside a
+/// tokio runtime.
+fn new_state(config: Config, engine: Arc<Engine>) -> anyhow::Result<Arc<AppState>> {
+    let (objects, scratch) = jobs::open_objects(&config)?;
+    let job_runner = jobs::open_jobs(&engine, &objects)?;
+    let credentials = Arc::new(ferry_auth::Credentials::new(
+        config.credentials.iter().cloned(),
+    ));
+    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone());
+    Ok(Arc::new(AppState {
+        config,
+        engine,
+        objects,
+        jobs: job_runner,
+        credentials,
+        s3,
+        tokens: Default::default(),
+        _scratch: scratch,
+    }))
 }
 
 /// Bind and start serving in the current tokio runtime.
@@ -209,23 +236,9 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let local_addr = listener.local_addr()?;
-    let (objects, scratch) = jobs::open_objects(&config)?;
-    let job_runner = jobs::open_jobs(&engine, &objects)?;
-    let recovering = job_runner.clone();
+    let state = new_state(config, engine)?;
+    let recovering = state.jobs.clone();
     tokio::task::spawn_blocking(move || recovering.recover());
-    let credentials = Arc::new(ferry_auth::Credentials::new(
-        config.credentials.iter().cloned(),
-    ));
-    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone());
-    let state = Arc::new(AppState {
-        config,
-        engine,
-        jobs: job_runner,
-        credentials,
-        s3,
-        tokens: Default::default(),
-        _scratch: scratch,
-    });
     let (stop, stop_rx) = watch::channel(false);
     let sweeper = tokio::spawn(ttl::run_sweeper(state.engine.clone(), stop_rx.clone()));
     let task = tokio::spawn(conn::serve(listener, state.clone(), stop_rx));
@@ -236,7 +249,6 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         task,
         sweeper,
         state,
-        objects,
         storage_failure,
     })
 }

@@ -20,9 +20,14 @@ pub async fn handle(
     req: Request<Incoming>,
 ) -> Response<Body> {
     let req = req.map(|b| s3s::Body::http_body_unsync(IdleBody::new(b, body_read_timeout)));
-    state
-        .s3
-        .call_body(req)
-        .await
-        .map(|b| b.map_err(|e| -> crate::http::BoxError { e }).boxed_unsync())
+    boxed(state.s3.call_body(req).await)
+}
+
+/// S3's `InternalError` for a request whose handler panicked.
+pub fn internal_error() -> Response<Body> {
+    boxed(ferry_s3::internal_error())
+}
+
+fn boxed(resp: Response<s3s::Body>) -> Response<Body> {
+    resp.map(|b| b.map_err(|e| -> crate::http::BoxError { e }).boxed_unsync())
 }

@@ -14,6 +14,8 @@ use crate::errors::ApiError;
 pub struct AppState {
     pub config: Config,
     pub engine: Arc<Engine>,
+    /// The embedded bucket store (and any external S3 endpoint).
+    pub objects: ferry_objects::Objects,
     /// Imports, exports, restores and import error logs.
     pub jobs: Arc<ferry_jobs::Jobs>,
     /// The accepted access keys (empty: accept every request).

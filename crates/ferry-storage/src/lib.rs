@@ -18,6 +18,11 @@
 //! and a cursor over the item encoding), `meta` (`MetaStore`), `keys` / `codec` (the
 //! on-disk encodings), `store` (fjall handles, commit lock), `clock`,
 //! `catalog`, `stats`.
+// Input reaches this crate: a panic is never the answer to bad input.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod backfill;
 mod bulk;
@@ -26,6 +31,8 @@ mod clock;
 mod codec;
 mod engine;
 mod fresh;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod history;
 mod index;
 mod keys;

@@ -286,9 +286,30 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A panic is a defect (no input should reach one): log it as one ERROR
+/// line, message and location, without the default hook's backtrace, so
+/// that a panic a client can trigger cannot flood the log. The server
+/// answers the request that panicked with a 500 (`ferry-server`'s
+/// `http::handle_caught`); a panic in a blocking task is a 500 as well.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload_as_str().unwrap_or("(no message)");
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_default();
+        tracing::error!(
+            message = %message.escape_debug(),
+            %location,
+            "panicked"
+        );
+    }));
+}
+
 fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     init_logging(cli.log.as_deref());
+    install_panic_hook();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
