@@ -159,14 +159,22 @@ impl<R: BufRead> Iterator for IonReader<R> {
 
 /// Parses a text chunk with ion-rs: the reference path (and the only one
 /// for anything outside the fast parser's subset).
+///
+/// ion-rs 1.2 can panic on some malformed binary values (an arithmetic
+/// overflow in its length handling, found by the `import_ion` fuzz target):
+/// such a panic is contained here and becomes the record's syntax error, so
+/// no import source can take down the import or the server.
 pub(crate) fn parse_chunk_with_ion_rs(chunk: &[u8], out: &mut VecDeque<Result<Item, RecordError>>) {
-    match Element::read_all(chunk) {
-        Ok(seq) => {
+    match std::panic::catch_unwind(|| Element::read_all(chunk)) {
+        Ok(Ok(seq)) => {
             for element in seq {
                 push_records(element, out);
             }
         }
-        Err(e) => out.push_back(Err(RecordError::new(msg::ion_syntax(&e.to_string())))),
+        Ok(Err(e)) => out.push_back(Err(RecordError::new(msg::ion_syntax(&e.to_string())))),
+        Err(_) => out.push_back(Err(RecordError::new(msg::ion_syntax(
+            "a length field of a binary value is malformed",
+        )))),
     }
 }
 

@@ -727,18 +727,20 @@ fn binary_nesting_is_bounded() {
     );
 }
 
-/// Found by the `import_ion` fuzz target (`fuzz/crashes/import_ion/`):
-/// ion-rs 1.2.0 subtracts with overflow on this 34-byte binary object
-/// (`lazy/binary/binary_buffer.rs:389`): a panic wherever overflow checks
-/// are on, a wrapped length in release builds. Ignored until it is guarded
-/// here or fixed in ion-rs (docs/fuzzing.md).
+/// Found by the `import_ion` fuzz target: ion-rs 1.2.0 subtracts with
+/// overflow on this 34-byte binary object (`lazy/binary/binary_buffer.rs:389`).
+/// The reader contains it: the object reads as a syntax error, never a panic.
 #[test]
-#[ignore = "open defect: ion-rs overflows on a malformed binary Ion object"]
 fn fuzz_binary_ion_length_overflow() {
     let data: [u8; 34] = [
         0xe0, 0x01, 0x00, 0xea, 0x12, 0x87, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xed, 0x2e,
         0x81, 0x83, 0xda, 0x87, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00,
         0x02, 0x00, 0x00, 0x61,
     ];
-    for _ in IonReader::new(Cursor::new(data.to_vec())).take(100) {}
+    let results: Vec<_> = IonReader::new(Cursor::new(data.to_vec())).take(100).collect();
+    let seen = format!("{results:?}");
+    assert!(
+        seen.contains("Invalid Ion: a length field of a binary value is malformed"),
+        "{seen}"
+    );
 }
