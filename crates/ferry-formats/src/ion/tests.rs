@@ -737,7 +737,9 @@ fn fuzz_binary_ion_length_overflow() {
         0x81, 0x83, 0xda, 0x87, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00,
         0x02, 0x00, 0x00, 0x61,
     ];
-    let results: Vec<_> = IonReader::new(Cursor::new(data.to_vec())).take(100).collect();
+    let results: Vec<_> = IonReader::new(Cursor::new(data.to_vec()))
+        .take(100)
+        .collect();
     let seen = format!("{results:?}");
     assert!(
         seen.contains("Invalid Ion: a length field of a binary value is malformed"),
