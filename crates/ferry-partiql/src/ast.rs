@@ -110,16 +110,9 @@ pub enum Action {
     Remove(Path),
 }
 
-/// A path segment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    Attr(String),
-    Index(usize),
-}
-
-/// A document path: `a`, `"a".b[2]`, `a['b']`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Path(pub Vec<Seg>);
+/// A document path (`a`, `"a".b[2]`, `a['b']`) is ferry-expr's `Path`, so a
+/// planned statement hands its paths to the evaluator as they are.
+pub use ferry_expr::{Path, PathElem};
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,33 +171,6 @@ pub enum Expr {
 }
 
 // ----------------------------------------------------------------- display
-
-fn plain(name: &str) -> bool {
-    let mut c = name.chars();
-    matches!(c.next(), Some(f) if f.is_ascii_alphabetic())
-        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
-}
-
-impl fmt::Display for Path {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.0.iter().enumerate() {
-            match seg {
-                Seg::Attr(a) => {
-                    if i > 0 {
-                        f.write_str(".")?;
-                    }
-                    if plain(a) {
-                        f.write_str(a)?;
-                    } else {
-                        write!(f, "{a:?}")?;
-                    }
-                }
-                Seg::Index(n) => write!(f, "[{n}]")?,
-            }
-        }
-        Ok(())
-    }
-}
 
 fn list(f: &mut fmt::Formatter<'_>, open: &str, items: &[Expr], close: &str) -> fmt::Result {
     f.write_str(open)?;

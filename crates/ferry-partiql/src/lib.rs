@@ -20,7 +20,8 @@ mod translate;
 mod values;
 
 pub use ast::{
-    Action, CmpOp, Delete, Expr, Insert, Path, Returning, Seg, Select, Source, Statement, Update,
+    Action, CmpOp, Delete, Expr, Insert, Path, PathElem, Returning, Select, Source, Statement,
+    Update,
 };
 pub use error::{MALFORMED, PartiqlError};
 pub use parser::{parameter_count, parse};

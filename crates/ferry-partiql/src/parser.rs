@@ -7,7 +7,8 @@
 //! `<`, `<=`, `>`, `>=`, `BETWEEN`, `IN`, `IS`), `+`/`-`, terms.
 
 use crate::ast::{
-    Action, CmpOp, Delete, Expr, Insert, Path, Returning, Seg, Select, Source, Statement, Update,
+    Action, CmpOp, Delete, Expr, Insert, Path, PathElem, Returning, Select, Source, Statement,
+    Update,
 };
 use crate::error::PartiqlError;
 use crate::lexer::{Tok, Token, lex};
@@ -607,19 +608,19 @@ impl Parser {
 
     /// `name ( .name | [n] | ['name'] )*`
     fn path(&mut self) -> Result<Path, PartiqlError> {
-        let mut segs = vec![Seg::Attr(self.name()?)];
+        let mut segs = vec![PathElem::Attr(self.name()?)];
         loop {
             if self.eat_punct(".") {
-                segs.push(Seg::Attr(self.name()?));
+                segs.push(PathElem::Attr(self.name()?));
             } else if self.eat_punct("[") {
                 match self.bump() {
                     Tok::Num(n) => {
                         let i = n
                             .parse::<usize>()
                             .map_err(|_| self.malformed("Unexpected term"))?;
-                        segs.push(Seg::Index(i));
+                        segs.push(PathElem::Index(i));
                     }
-                    Tok::Str(s) => segs.push(Seg::Attr(s)),
+                    Tok::Str(s) => segs.push(PathElem::Attr(s)),
                     _ => return Err(self.malformed("Unexpected term")),
                 }
                 self.expect_punct("]")?;

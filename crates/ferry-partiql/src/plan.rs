@@ -16,7 +16,7 @@ use std::fmt;
 use ferry_expr::{Condition, KeyCondition, SortKeyCondition, Update};
 use ferry_model::{AttributeValue, Item, KeySchema};
 
-use crate::ast::{CmpOp, Expr, Path, Returning, Seg, Statement};
+use crate::ast::{CmpOp, Expr, Path, PathElem, Returning, Statement};
 use crate::error::PartiqlError;
 use crate::translate::{Guard, Projected, condition, update};
 use crate::values::{is_value, item, value};
@@ -197,7 +197,7 @@ fn attr_cmp<'e>(e: &'e Expr) -> Option<(&'e str, CmpOp, &'e Expr)> {
     let Expr::Cmp(op, a, b) = e else { return None };
     let top = |e: &'e Expr| match e {
         Expr::Path(Path(segs)) => match segs.as_slice() {
-            [Seg::Attr(name)] => Some(name.as_str()),
+            [PathElem::Attr(name)] => Some(name.as_str()),
             _ => None,
         },
         _ => None,
@@ -220,7 +220,7 @@ fn attr_cmp<'e>(e: &'e Expr) -> Option<(&'e str, CmpOp, &'e Expr)> {
 }
 
 fn is_top(e: &Expr, name: &str) -> bool {
-    matches!(e, Expr::Path(Path(segs)) if matches!(segs.as_slice(), [Seg::Attr(n)] if n == name))
+    matches!(e, Expr::Path(Path(segs)) if matches!(segs.as_slice(), [PathElem::Attr(n)] if n == name))
 }
 
 /// The key condition of a SELECT that can be a Query.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use ferry_expr::{Condition, Placeholders, Projection, Update};
 use ferry_model::{AttributeValue, Item};
 
-use crate::ast::{Action, Expr, Path, Seg};
+use crate::ast::{Action, Expr, Path, PathElem};
 use crate::error::PartiqlError;
 use crate::values::{is_value, value};
 
@@ -31,7 +31,7 @@ impl Gen {
     fn path(&mut self, p: &Path) {
         for (i, seg) in p.0.iter().enumerate() {
             match seg {
-                Seg::Attr(a) => {
+                PathElem::Attr(a) => {
                     if i > 0 {
                         self.text.push('.');
                     }
@@ -39,7 +39,7 @@ impl Gen {
                     self.text.push_str(&key);
                     self.names.insert(key, a.clone());
                 }
-                Seg::Index(n) => self.text.push_str(&format!("[{n}]")),
+                PathElem::Index(n) => self.text.push_str(&format!("[{n}]")),
             }
         }
     }
@@ -211,7 +211,7 @@ pub fn condition(
     // Placeholder numbers need not follow the text's order: write the
     // guard after the rest and put it in front.
     let rest = std::mem::take(&mut g.text);
-    let key = |g: &mut Gen, name: &str| g.path(&Path(vec![Seg::Attr(name.to_string())]));
+    let key = |g: &mut Gen, name: &str| g.path(&Path(vec![PathElem::Attr(name.to_string())]));
     match guard {
         Guard::None => g.text = rest,
         Guard::Exists(name) => {
@@ -369,13 +369,13 @@ impl Projected {
         let start = path
             .0
             .iter()
-            .rposition(|s| matches!(s, Seg::Attr(_)))
+            .rposition(|s| matches!(s, PathElem::Attr(_)))
             .unwrap_or(0);
         let mut label = String::new();
         for seg in path.0.iter().skip(start) {
             match seg {
-                Seg::Attr(a) => label.push_str(a),
-                Seg::Index(n) => label.push_str(&format!("[{n}]")),
+                PathElem::Attr(a) => label.push_str(a),
+                PathElem::Index(n) => label.push_str(&format!("[{n}]")),
             }
         }
         Ok(Projected {
@@ -389,15 +389,15 @@ impl Projected {
     pub fn extract(&self, item: &Item) -> Option<AttributeValue> {
         let projected = self.projection.apply(item);
         let mut segs = self.path.0.iter();
-        let Some(Seg::Attr(first)) = segs.next() else {
+        let Some(PathElem::Attr(first)) = segs.next() else {
             return None;
         };
         let mut cur = projected.get(first)?.clone();
         for seg in segs {
             cur = match (seg, cur) {
-                (Seg::Attr(a), AttributeValue::M(mut m)) => m.remove(a)?,
+                (PathElem::Attr(a), AttributeValue::M(mut m)) => m.remove(a)?,
                 // The projection keeps only the indexed element.
-                (Seg::Index(_), AttributeValue::L(l)) => l.into_iter().next()?,
+                (PathElem::Index(_), AttributeValue::L(l)) => l.into_iter().next()?,
                 _ => return None,
             };
         }
