@@ -64,6 +64,36 @@ struct Outcome {
     usage: Usage,
 }
 
+/// The statement list of BatchExecuteStatement and ExecuteTransaction:
+/// 1 to `max` statements, each checked under `<member>.N.member.`; `fields`
+/// gives a statement's text, parameters and ReturnValuesOnConditionCheckFailure.
+fn check_statement_list<S>(
+    c: &mut Checks,
+    list: &[S],
+    member: &str,
+    max: usize,
+    fields: impl Fn(&S) -> (Option<&str>, Option<&Vec<WireValue>>, Option<&str>),
+) {
+    if list.is_empty() {
+        c.fail_unvalued(member, "Member must have length greater than or equal to 1");
+    } else if list.len() > max {
+        c.fail_unvalued(
+            member,
+            &format!("Member must have length less than or equal to {max}"),
+        );
+    }
+    for (i, s) in list.iter().enumerate() {
+        let (statement, parameters, on_failure) = fields(s);
+        check_statement(
+            c,
+            statement,
+            parameters,
+            on_failure,
+            &format!("{member}.{}.member.", i + 1),
+        );
+    }
+}
+
 /// Check a statement's text and its parameters as the request gave them.
 fn check_statement(
     c: &mut Checks,
@@ -214,26 +244,13 @@ pub async fn batch_execute_statement(
     let mut c = Checks::new();
     c.not_null(input.statements.as_ref(), "statements");
     if let Some(list) = &input.statements {
-        if list.is_empty() {
-            c.fail_unvalued(
-                "statements",
-                "Member must have length greater than or equal to 1",
-            );
-        } else if list.len() > MAX_BATCH {
-            c.fail_unvalued(
-                "statements",
-                "Member must have length less than or equal to 25",
-            );
-        }
-        for (i, s) in list.iter().enumerate() {
-            check_statement(
-                &mut c,
+        check_statement_list(&mut c, list, "statements", MAX_BATCH, |s| {
+            (
                 s.statement.as_deref(),
                 s.parameters.as_ref(),
                 s.return_values_on_condition_check_failure.as_deref(),
-                &format!("statements.{}.member.", i + 1),
-            );
-        }
+            )
+        });
     }
     c.one_of(
         input.return_consumed_capacity.as_deref(),

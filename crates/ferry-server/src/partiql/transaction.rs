@@ -11,7 +11,7 @@
 use ferry_expr::SortKeyCondition;
 use ferry_partiql::{Plan, Statement};
 
-use super::{check_statement, parameters, prepare};
+use super::{check_statement_list, parameters, prepare};
 use crate::capacity::{CAPACITY_VALUES, CapacityMode};
 use crate::errors::ApiError;
 use crate::state::{AppState, blocking};
@@ -42,26 +42,13 @@ pub async fn execute_transaction(
     let mut c = Checks::new();
     c.not_null(input.transact_statements.as_ref(), "transactStatements");
     if let Some(list) = &input.transact_statements {
-        if list.is_empty() {
-            c.fail_unvalued(
-                "transactStatements",
-                "Member must have length greater than or equal to 1",
-            );
-        } else if list.len() > MAX_STATEMENTS {
-            c.fail_unvalued(
-                "transactStatements",
-                "Member must have length less than or equal to 100",
-            );
-        }
-        for (i, s) in list.iter().enumerate() {
-            check_statement(
-                &mut c,
+        check_statement_list(&mut c, list, "transactStatements", MAX_STATEMENTS, |s| {
+            (
                 s.statement.as_deref(),
                 s.parameters.as_ref(),
                 s.return_values_on_condition_check_failure.as_deref(),
-                &format!("transactStatements.{}.member.", i + 1),
-            );
-        }
+            )
+        });
     }
     if let Some(t) = input.client_request_token.as_deref()
         && (t.is_empty() || t.len() > 36)
