@@ -96,16 +96,8 @@ pub struct ExecuteTransactionInput {
     pub return_consumed_capacity: Option<String>,
 }
 
-/// A read transaction's answer per statement (`{}` for no item).
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ItemResponse {
-    #[serde(
-        serialize_with = "ser_opt_item",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub item: Option<Item>,
-}
+/// A read transaction's answer per statement: TransactGetItems' shape.
+pub use super::transact::ItemResponse;
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
