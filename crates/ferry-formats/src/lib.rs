@@ -9,8 +9,8 @@
 //!   a fast path for AWS's subset, ion-rs for the rest) and a hand-written
 //!   writer producing AWS's exact text.
 //! - [`csv`]: strict RFC 4180 CSV reader with header handling and key typing.
-//! - [`manifest`], [`naming`], [`checksum`]: export manifests, data-file names,
-//!   MD5 / ETag helpers.
+//! - [`manifest`]: the model of AWS's export manifests, read by `ferry import`
+//!   (the export job writes its own in ferry-jobs).
 //! - [`generator`] (`gen.rs`): a deterministic item generator shared by
 //!   benchmarks and tests.
 //!
@@ -37,7 +37,6 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-pub mod checksum;
 pub mod compress;
 pub mod csv;
 pub mod ddb_json;
@@ -46,7 +45,6 @@ pub mod errors;
 pub mod generator;
 pub mod ion;
 pub mod manifest;
-pub mod naming;
 mod reader;
 #[cfg(test)]
 mod test_support;

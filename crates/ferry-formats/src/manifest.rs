@@ -1,13 +1,20 @@
 //! Export manifests: `manifest-summary.json` (one JSON object, fields in
 //! AWS's order) and `manifest-files.json` (JSON lines, one per data file),
 //! with ISO-8601 millisecond timestamps (`2020-11-04T07:28:34.028Z`).
-//! Their `.md5` companions hold [`crate::checksum::md5_base64`] of the file.
+//! Their `.md5` companions hold the base64 MD5 of the file.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::naming::ExportFormat;
+/// An export's `ExportFormat` (`outputFormat` in the summary manifest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ExportFormat {
+    #[serde(rename = "DYNAMODB_JSON")]
+    DynamoDbJson,
+    #[serde(rename = "ION")]
+    Ion,
+}
 
 /// `version` of a full export's summary.
 pub const FULL_EXPORT_VERSION: &str = "2020-06-30";

@@ -13,8 +13,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use ferry_formats::manifest::{ExportType, ManifestSummary, parse_manifest_files};
-use ferry_formats::naming::ExportFormat;
+use ferry_formats::manifest::{ExportFormat, ExportType, ManifestSummary, parse_manifest_files};
 use ferry_jobs::import::{InputCompression, InputFormat, MAX_OBJECTS};
 use ferry_objects::{ExternalClient, ExternalS3Config, LocalDirClient, ObjectClient, ObjectError};
 use futures::StreamExt as _;
