@@ -90,15 +90,13 @@ impl S3Endpoint {
 
     /// Serves one request with any s3s body.
     pub async fn call_body(&self, mut req: Request<Body>) -> Response<Body> {
+        let Some(payload) = Payload::of(req.headers()) else {
+            return refusal("InvalidArgument", msg::CONTENT_SHA256_VALUE);
+        };
         if self.open {
-            strip_signature(&mut req);
+            strip_signature(&mut req, payload);
         } else if let Some(message) = expires_problem(req.uri()) {
-            let mut r = Response::new(Body::from(error_xml(
-                "AuthorizationQueryParametersError",
-                message,
-            )));
-            *r.status_mut() = StatusCode::BAD_REQUEST;
-            return finish_response(r);
+            return refusal("AuthorizationQueryParametersError", message);
         }
         let resp = match self.service.call(req).await {
             Ok(r) => r,
@@ -107,6 +105,9 @@ impl S3Endpoint {
                 return internal_error();
             }
         };
+        if let Some((code, message)) = body_fault(&resp, payload) {
+            return refusal(code, message);
+        }
         if resp.status().is_client_error() {
             // One line per refused request, at debug: refusals are the
             // client's business (s3s' own ERROR lines are filtered out).
@@ -114,6 +115,96 @@ impl S3Endpoint {
         }
         finish_response(resp)
     }
+}
+
+/// How a request's body is framed, from `x-amz-content-sha256` and
+/// `Content-Encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Payload {
+    /// Taken as sent (no header, or `UNSIGNED-PAYLOAD`).
+    Plain,
+    /// Checked against the hex SHA-256 claimed (with credentials).
+    Digest,
+    /// aws-chunked framing, decoded before the handler sees the body.
+    Chunked,
+}
+
+/// The values S3 accepts in `x-amz-content-sha256` besides a hex SHA-256.
+const PAYLOAD_KINDS: [&str; 6] = [
+    "UNSIGNED-PAYLOAD",
+    "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+    "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+    "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
+];
+
+impl Payload {
+    /// `None`: an `x-amz-content-sha256` S3 refuses (neither a hex SHA-256
+    /// nor one of [`PAYLOAD_KINDS`]; several values count as one joined).
+    fn of(headers: &http::HeaderMap) -> Option<Payload> {
+        let mut values = headers.get_all("x-amz-content-sha256").iter();
+        let claim = match (values.next(), values.next()) {
+            (None, _) => Payload::Plain,
+            (Some(v), None) => {
+                let v = v.to_str().ok()?;
+                if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    Payload::Digest
+                } else if !PAYLOAD_KINDS.contains(&v) {
+                    return None;
+                } else if v.starts_with("STREAMING-") {
+                    Payload::Chunked
+                } else {
+                    Payload::Plain
+                }
+            }
+            (Some(_), Some(_)) => return None,
+        };
+        let chunked_encoding = headers
+            .get_all(http::header::CONTENT_ENCODING)
+            .iter()
+            .any(|v| {
+                v.to_str()
+                    .unwrap_or_default()
+                    .split(',')
+                    .any(|t| t.trim() == "aws-chunked")
+            });
+        Some(if chunked_encoding && claim == Payload::Plain {
+            Payload::Chunked
+        } else {
+            claim
+        })
+    }
+}
+
+/// S3's client error for a 500 that s3s raised itself (an `InternalError`
+/// without a message: Ferry's own always carry one) while reading a body it
+/// decodes or hash-checks before any handler runs, e.g. a malformed
+/// aws-chunked body sent to an operation with an XML body: the body was at
+/// fault, not the server.
+fn body_fault(resp: &Response<Body>, payload: Payload) -> Option<(&'static str, &'static str)> {
+    let fault = match payload {
+        Payload::Plain => return None,
+        Payload::Digest => ("XAmzContentSHA256Mismatch", msg::CONTENT_SHA256),
+        Payload::Chunked => ("IncompleteBody", msg::INCOMPLETE_BODY),
+    };
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return None;
+    }
+    let bytes = resp.body().bytes()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    if !text.contains("<Code>InternalError</Code>") || text.contains("<Message>") {
+        return None;
+    }
+    tracing::debug!(?payload, "request body failed while s3s read it");
+    Some(fault)
+}
+
+/// A 400 with S3's error document.
+fn refusal(code: &str, message: &str) -> Response<Body> {
+    let mut r = Response::new(Body::from(error_xml(code, message)));
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    finish_response(r)
 }
 
 /// S3's refusal of a presigned URL's `X-Amz-Expires` that s3s does not make
@@ -135,22 +226,9 @@ fn expires_problem(uri: &http::Uri) -> Option<&'static str> {
 
 /// Open mode: remove the signature (header or query) and decode aws-chunked
 /// framing, so that s3s treats the request as anonymous.
-fn strip_signature(req: &mut Request<Body>) {
+fn strip_signature(req: &mut Request<Body>, payload: Payload) {
     let headers = req.headers_mut();
     headers.remove(http::header::AUTHORIZATION);
-    let streaming = headers
-        .get("x-amz-content-sha256")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("STREAMING-"));
-    let encoding_chunked = headers
-        .get_all(http::header::CONTENT_ENCODING)
-        .iter()
-        .any(|v| {
-            v.to_str()
-                .unwrap_or_default()
-                .split(',')
-                .any(|t| t.trim() == "aws-chunked")
-        });
     headers.remove("x-amz-content-sha256");
 
     if let Some(q) = req.uri().query()
@@ -178,7 +256,7 @@ fn strip_signature(req: &mut Request<Body>) {
         }
     }
 
-    if streaming || encoding_chunked {
+    if payload == Payload::Chunked {
         let headers = req.headers_mut();
         let decoded = headers
             .get("x-amz-decoded-content-length")

@@ -31,6 +31,11 @@ pub mod msg {
     pub const ACCESS_DENIED: &str = "Access Denied";
     pub const CONTENT_SHA256: &str =
         "The provided 'x-amz-content-sha256' header does not match what was computed.";
+    /// S3's refusal of an `x-amz-content-sha256` it does not know (as AWS
+    /// clients quote it; S3 has since added more streaming kinds, which
+    /// Ferry accepts too, without documenting a longer message).
+    pub const CONTENT_SHA256_VALUE: &str =
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.";
     pub const EXPIRES_NOT_A_NUMBER: &str = "X-Amz-Expires should be a number";
     pub const INCOMPLETE_BODY: &str =
         "You did not provide the number of bytes specified by the Content-Length HTTP header.";

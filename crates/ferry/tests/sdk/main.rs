@@ -30,6 +30,7 @@ mod query_scan;
 mod s3;
 mod s3_auth;
 mod s3_edges;
+mod s3_framing;
 mod s3_multipart;
 mod streams;
 mod tables;
