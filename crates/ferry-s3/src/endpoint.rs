@@ -19,6 +19,7 @@ use ferry_auth::{Credentials, S3Credentials};
 use ferry_objects::BucketStore;
 use http::{HeaderValue, Request, Response, StatusCode};
 use s3s::access::{S3Access, S3AccessContext};
+use s3s::config::{S3Config, StaticConfigProvider};
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{Body, S3ErrorCode, S3Result};
 
@@ -55,6 +56,13 @@ impl std::fmt::Debug for S3Endpoint {
     }
 }
 
+/// Most bytes of form fields (all of them together) a POST-object upload may
+/// send before its file: the fields are read before the signature is checked.
+/// S3's own bound is not documented (it answers
+/// `MaxPostPreDataLengthExceededError`; Ferry answers `MalformedPOSTRequest`,
+/// as s3s reports every form it stops reading).
+const MAX_FORM_FIELDS: usize = 20 * 1024;
+
 const PRESIGN_PARAMS: [&str; 10] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
@@ -73,6 +81,12 @@ impl S3Endpoint {
     pub fn new(store: Arc<BucketStore>, credentials: Arc<Credentials>) -> Self {
         let open = credentials.is_open();
         let mut b = S3ServiceBuilder::new(FerryS3::new(store));
+        // POST-object (browser form) fields are parsed before the signature
+        // they carry can be checked: bound them far below s3s' 20 MB.
+        let mut config = S3Config::default();
+        config.form_max_field_size = MAX_FORM_FIELDS;
+        config.form_max_fields_size = MAX_FORM_FIELDS;
+        b.set_config(Arc::new(StaticConfigProvider::new(Arc::new(config))));
         if !open {
             b.set_auth(S3Credentials(credentials));
             b.set_access(RequireSignature);
@@ -320,6 +334,7 @@ fn polished(code: &str) -> Option<&'static str> {
         "SignatureDoesNotMatch" => Some(msg::SIGNATURE),
         "RequestTimeTooSkewed" => Some(msg::SKEWED),
         "XAmzContentSHA256Mismatch" => Some(msg::CONTENT_SHA256),
+        "MalformedPOSTRequest" => Some(msg::MALFORMED_POST),
         _ => None,
     }
 }

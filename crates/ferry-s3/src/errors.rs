@@ -36,6 +36,8 @@ pub mod msg {
     /// Ferry accepts too, without documenting a longer message).
     pub const CONTENT_SHA256_VALUE: &str =
         "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.";
+    pub const MALFORMED_POST: &str =
+        "The body of your POST request is not well-formed multipart/form-data.";
     pub const EXPIRES_NOT_A_NUMBER: &str = "X-Amz-Expires should be a number";
     pub const INCOMPLETE_BODY: &str =
         "You did not provide the number of bytes specified by the Content-Length HTTP header.";

@@ -2,7 +2,8 @@
 //! `s3_request` fuzz finding): an unknown `x-amz-content-sha256`, a
 //! malformed aws-chunked body or a body that does not match its signed
 //! SHA-256, sent to operations with an XML body, get S3's 400, never a 500,
-//! and change nothing.
+//! and change nothing. POST-object form fields, read before their signature
+//! can be checked, are bounded to 20 KiB.
 
 use aws_sigv4::http_request::{
     PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign,
@@ -153,5 +154,45 @@ async fn a_body_other_than_the_signed_digest_gets_400() {
     // Nothing was created: the signed body itself still creates the bucket.
     let (status, text) = raw_http(server.addr(), "PUT", "/signed", &signed, signed_body).await;
     assert_eq!(status, 200, "{text}");
+    server.stop().await;
+}
+
+/// A browser-form upload whose fields before the file exceed 20 KiB is
+/// refused before its (missing) signature is even looked at.
+#[tokio::test]
+async fn post_object_form_fields_are_bounded() {
+    let server = TestServer::start_with(|c| c.credentials = vec![(AK.into(), SK.into())]).await;
+    let boundary = "ferryboundary";
+    let form = |field_len: usize| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nk\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"x-amz-meta-pad\"\r\n\r\n{}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\
+             Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n",
+            "p".repeat(field_len)
+        )
+    };
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let headers = [("content-type", content_type.as_str())];
+    let (status, text) = raw_http(
+        server.addr(),
+        "POST",
+        "/forms",
+        &headers,
+        form(30 * 1024).as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert_eq!(error_code(&text), "MalformedPOSTRequest", "{text}");
+    assert!(
+        text.contains(
+            "<Message>The body of your POST request is not well-formed multipart/form-data.</Message>"
+        ),
+        "{text}"
+    );
+    // A small form is read, then refused for its missing signature.
+    let (status, text) =
+        raw_http(server.addr(), "POST", "/forms", &headers, form(100).as_bytes()).await;
+    assert_eq!(status, 403, "{text}");
     server.stop().await;
 }
