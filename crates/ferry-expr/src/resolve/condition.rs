@@ -81,22 +81,17 @@ pub(crate) fn condition(
     // Functions used where they cannot be: a non-size function as an
     // operand, size() as a whole condition.
     for leaf in &all_leaves {
-        let misused = |name: &str| {
-            r.err(format!(
-                "The function is not allowed to be used this way in an expression; function: {name}"
-            ))
-        };
         if let RawCond::Func(f) = leaf
             && f.name == "size"
         {
-            return Err(misused("size"));
+            return Err(r.misused("size"));
         }
         let mut funcs = Vec::new();
         leaf_operands(leaf)
             .into_iter()
             .for_each(|o| operand_funcs(o, &mut funcs));
         if let Some(f) = funcs.iter().find(|f| f.name != "size") {
-            return Err(misused(&f.name));
+            return Err(r.misused(&f.name));
         }
     }
 

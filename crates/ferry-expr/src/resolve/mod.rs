@@ -223,6 +223,15 @@ impl Resolver<'_, '_> {
         ))
     }
 
+    /// A function where DynamoDB does not allow it (`size` as a whole
+    /// condition, a function as a condition operand, `list_append` inside
+    /// `list_append`).
+    fn misused(&self, function: &str) -> ExprError {
+        self.err(format!(
+            "The function is not allowed to be used this way in an expression; function: {function}"
+        ))
+    }
+
     fn requires_path(&self, function: &str) -> ExprError {
         self.err(format!(
             "Operator or function requires a document path; operator or function: {function}"

@@ -222,6 +222,15 @@ impl Resolver<'_, '_> {
                 return Err(self.requires_path("if_not_exists"));
             }
         } else {
+            // DynamoDB refuses list_append nested in list_append (ScyllaDB's
+            // Alternator tests record the message); if_not_exists inside it
+            // is allowed.
+            if f.args
+                .iter()
+                .any(|a| matches!(a, Operand::Func(inner) if inner.name == "list_append"))
+            {
+                return Err(self.misused("list_append"));
+            }
             for a in &f.args {
                 if let Operand::Value(key) = a {
                     let ty = self.value(key).map(|c| type_code(&c))?;

@@ -2,7 +2,9 @@
 //! (issue 11 item 3): duplicated attribute definitions, CreateTable's table
 //! name constraint, document paths deeper than 32 levels, list indexes out of
 //! range, a parallel scan's start key outside its segment, disabling TTL
-//! under another attribute name, and a NonKeyAttributes name listed twice.
+//! under another attribute name, a NonKeyAttributes name listed twice, an
+//! UpdateTable that redefines a key attribute's type, and `list_append` nested
+//! in `list_append`.
 //! Each refusal is checked word for word and leaves the tables as they were.
 
 use aws_sdk_dynamodb::types::{
@@ -349,4 +351,166 @@ async fn a_non_key_attribute_listed_twice_is_refused() {
         .await;
     assert_validation(r, "Cannot have two attributes with the same name");
     assert!(table_names(&client).await.is_empty());
+}
+
+fn gsi_create(name: &str, keys: &[(&str, KeyType)]) -> GlobalSecondaryIndexUpdate {
+    let mut action = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+        .index_name(name)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        );
+    for (attr, kt) in keys {
+        action = action.key_schema(key_element(attr, kt.clone()));
+    }
+    GlobalSecondaryIndexUpdate::builder()
+        .create(action.build().unwrap())
+        .build()
+}
+
+/// UpdateTable cannot give an attribute a key of the table already uses
+/// another type (the text ScyllaDB's Alternator tests record from DynamoDB).
+#[tokio::test]
+async fn update_table_cannot_redefine_an_attribute_type() {
+    let server = TestServer::start().await;
+    let client = server.dynamodb().await;
+    client
+        .create_table()
+        .table_name("redef")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr_def("p", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("xyz", ScalarAttributeType::S))
+        .key_schema(key_element("p", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("index1")
+                .key_schema(key_element("xyz", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = client
+        .describe_table()
+        .table_name("redef")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+
+    let r = client
+        .update_table()
+        .table_name("redef")
+        .attribute_definitions(attr_def("xyz", ScalarAttributeType::N))
+        .global_secondary_index_updates(gsi_create("index2", &[("xyz", KeyType::Hash)]))
+        .send()
+        .await;
+    assert_validation(
+        r,
+        "One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: Schema:[SchemaElement: key{xyz:S:HASH}] New schema: Schema:[SchemaElement: key{xyz:N:HASH}]",
+    );
+
+    // The table's own key, used as an index's sort key with another type.
+    let r = client
+        .update_table()
+        .table_name("redef")
+        .attribute_definitions(attr_def("y", ScalarAttributeType::S))
+        .attribute_definitions(attr_def("p", ScalarAttributeType::B))
+        .global_secondary_index_updates(gsi_create(
+            "index3",
+            &[("y", KeyType::Hash), ("p", KeyType::Range)],
+        ))
+        .send()
+        .await;
+    assert_validation(
+        r,
+        "One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: Schema:[SchemaElement: key{p:S:HASH}] New schema: Schema:[SchemaElement: key{y:S:HASH}, SchemaElement: key{p:B:RANGE}]",
+    );
+
+    let after = client
+        .describe_table()
+        .table_name("redef")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(after.attribute_definitions, before.attribute_definitions);
+    assert_eq!(after.global_secondary_indexes().len(), 1);
+}
+
+/// `list_append` nested in `list_append` is refused as DynamoDB refuses it
+/// (ScyllaDB's Alternator tests record the message); `if_not_exists` inside
+/// `list_append` stays allowed.
+#[tokio::test]
+async fn list_append_cannot_nest_list_append() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let server = TestServer::start().await;
+    let client = server.dynamodb().await;
+    create_table(&client, "appends", ("id", ScalarAttributeType::S), None).await;
+    let list = |v: &str| AttributeValue::L(vec![s(v)]);
+    client
+        .put_item()
+        .table_name("appends")
+        .set_item(Some(item(&[("id", s("a")), ("l", list("x"))])))
+        .send()
+        .await
+        .unwrap();
+    for expr in [
+        "SET l = list_append(list_append(:a, :b), :c)",
+        "SET l = list_append(:a, list_append(l, :c))",
+        "SET l = list_append(list_append(list_append(:a, :b), :c), :a)",
+    ] {
+        let mut update = client
+            .update_item()
+            .table_name("appends")
+            .key("id", s("a"))
+            .update_expression(expr)
+            .expression_attribute_values(":a", list("a"))
+            .expression_attribute_values(":c", list("c"));
+        if expr.contains(":b") {
+            update = update.expression_attribute_values(":b", list("b"));
+        }
+        assert_validation(
+            update.send().await,
+            "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append",
+        );
+    }
+    let got = client
+        .get_item()
+        .table_name("appends")
+        .key("id", s("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.item.unwrap()["l"], list("x"));
+    client
+        .update_item()
+        .table_name("appends")
+        .key("id", s("a"))
+        .update_expression("SET l = list_append(if_not_exists(l, :a), :c)")
+        .expression_attribute_values(":a", list("a"))
+        .expression_attribute_values(":c", list("c"))
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .get_item()
+        .table_name("appends")
+        .key("id", s("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.item.unwrap()["l"],
+        AttributeValue::L(vec![s("x"), s("c")])
+    );
 }
