@@ -15,8 +15,8 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
 use crate::validation::{
     Checks, INVALID, IndexRequest, check_definitions_used, check_key_schema_shape,
-    check_unique_definitions, check_unique_index_names, control_table_name, create_table_name,
-    resolve_index, resolve_key_schema,
+    check_no_redefinition, check_unique_definitions, check_unique_index_names, control_table_name,
+    create_table_name, resolve_index, resolve_key_schema,
 };
 use crate::wire::parse;
 use crate::wire::tables::{
@@ -599,6 +599,16 @@ pub async fn update_table(
         extra.provisioned_throughput = next;
     }
 
+    let new_keys: Vec<&[_]> = gsi_updates
+        .iter()
+        .filter_map(|u| u.create.as_ref())
+        .map(|c| c.key_schema.as_deref().unwrap_or_default())
+        .collect();
+    check_no_redefinition(
+        std::iter::once(&def.key).chain(def.indexes.iter().map(|i| &i.key)),
+        input.attribute_definitions.as_deref().unwrap_or_default(),
+        &new_keys,
+    )?;
     let defs = merged_definitions(&extra, &def, input.attribute_definitions.as_ref());
     let mut changes = Vec::new();
     let mut seen = std::collections::HashSet::new();
