@@ -34,8 +34,7 @@ pub mod msg {
     /// S3's refusal of an `x-amz-content-sha256` it does not know (as AWS
     /// clients quote it; S3 has since added more streaming kinds, which
     /// Ferry accepts too, without documenting a longer message).
-    pub const CONTENT_SHA256_VALUE: &str =
-        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.";
+    pub const CONTENT_SHA256_VALUE: &str = "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.";
     pub const MALFORMED_POST: &str =
         "The body of your POST request is not well-formed multipart/form-data.";
     pub const EXPIRES_NOT_A_NUMBER: &str = "X-Amz-Expires should be a number";

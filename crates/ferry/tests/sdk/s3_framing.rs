@@ -104,7 +104,12 @@ async fn malformed_aws_chunked_bodies_get_400_and_change_nothing() {
         }
     }
     assert_eq!(bucket_names(&s3).await, ["keep"]);
-    s3.head_object().bucket("keep").key("k").send().await.unwrap();
+    s3.head_object()
+        .bucket("keep")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
     server.stop().await;
 }
 
@@ -191,8 +196,14 @@ async fn post_object_form_fields_are_bounded() {
         "{text}"
     );
     // A small form is read, then refused for its missing signature.
-    let (status, text) =
-        raw_http(server.addr(), "POST", "/forms", &headers, form(100).as_bytes()).await;
+    let (status, text) = raw_http(
+        server.addr(),
+        "POST",
+        "/forms",
+        &headers,
+        form(100).as_bytes(),
+    )
+    .await;
     assert_eq!(status, 403, "{text}");
     server.stop().await;
 }
