@@ -16,6 +16,13 @@
 //!   has neither sent nor received a byte for this long is closed (a client
 //!   that connects and sends nothing, an idle HTTP/2 connection, a response
 //!   nobody reads).
+//! - The same bound holds for HTTP/2 (hyper has no header timer there):
+//!   a connection with no request in service and no response being sent
+//!   must start a new request within `Config::header_read_timeout`, even if
+//!   it keeps moving bytes (PINGs, a header block trickled in CONTINUATION
+//!   frames). HTTP/2 also serves at most [`H2_MAX_STREAMS`] concurrent
+//!   streams per connection, with header lists of at most
+//!   [`H2_MAX_HEADER_LIST`] bytes.
 //! - Request bodies have their own timeout (`Config::body_read_timeout`):
 //!   JSON bodies in `intake.rs`, streamed S3 bodies through [`IdleBody`]
 //!   (no new bytes for that long ends the body with an error).
@@ -46,6 +53,11 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// The whole answer to a connection over the cap.
 const FULL_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n";
 
+/// Concurrent HTTP/2 streams per connection (hyper's default is 200).
+pub const H2_MAX_STREAMS: u32 = 100;
+/// Largest HTTP/2 header list (decoded), in bytes.
+pub const H2_MAX_HEADER_LIST: u32 = 16 * 1024;
+
 /// Accept connections until `shutdown` turns true, then drain.
 pub async fn serve(
     listener: TcpListener,
@@ -66,7 +78,10 @@ pub async fn serve(
     builder
         .http2()
         .timer(TokioTimer::new())
-        .keep_alive_interval(None);
+        .keep_alive_interval(None)
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .max_header_list_size(H2_MAX_HEADER_LIST);
+    let header = config.header_read_timeout;
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
@@ -90,7 +105,8 @@ pub async fn serve(
                 let builder = builder.clone();
                 let stop = shutdown.clone();
                 conns.spawn(async move {
-                    serve_connection(stream, state, limits, builder, idle, stop).await;
+                    let timeouts = Timeouts { idle, header };
+                    serve_connection(stream, state, limits, builder, timeouts, stop).await;
                     drop(slot);
                 });
             }
@@ -149,7 +165,7 @@ async fn serve_connection(
     state: Arc<AppState>,
     limits: Arc<Limits>,
     builder: auto::Builder<TokioExecutor>,
-    idle: Duration,
+    timeouts: Timeouts,
     mut stop: watch::Receiver<bool>,
 ) {
     let activity = Arc::new(Activity::new());
@@ -162,10 +178,13 @@ async fn serve_connection(
         let state = state.clone();
         let limits = limits.clone();
         let busy = Busy::new(&in_service);
+        let flight = InFlight::new(&in_service);
         async move {
             let resp = crate::http::handle_caught(state, limits, req).await;
             drop(busy);
-            Ok::<_, Infallible>(resp)
+            // The request stays in flight until its answer is sent (or
+            // dropped): a streamed download is progress.
+            Ok::<_, Infallible>(resp.map(|inner| Answer { inner, flight }))
         }
     });
     let conn = builder.serve_connection(io, svc);
@@ -176,8 +195,11 @@ async fn serve_connection(
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         }
-        _ = activity.idle_for(idle) => {
+        _ = activity.idle_for(timeouts.idle) => {
             tracing::debug!("closing an idle connection");
+        }
+        _ = activity.requestless_for(timeouts.header) => {
+            tracing::debug!("closing a connection that started no request in time");
         }
         _ = stopped(&mut stop) => {
             conn.as_mut().graceful_shutdown();
@@ -191,13 +213,24 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|s| *s).await;
 }
 
-/// When a connection last moved a byte, and how many of its requests are
-/// being served.
+/// A connection's two timeouts.
+#[derive(Clone, Copy)]
+struct Timeouts {
+    idle: Duration,
+    header: Duration,
+}
+
+/// When a connection last moved a byte, how many of its requests are being
+/// served, and how many are in flight (served or being answered).
 struct Activity {
     origin: Instant,
     /// Milliseconds since `origin` of the last byte read or written.
     last: AtomicU64,
     busy: AtomicUsize,
+    /// Milliseconds since `origin` a request last started, sent a piece of
+    /// its answer or finished.
+    progress: AtomicU64,
+    in_flight: AtomicUsize,
 }
 
 impl Activity {
@@ -206,12 +239,36 @@ impl Activity {
             origin: Instant::now(),
             last: AtomicU64::new(0),
             busy: AtomicUsize::new(0),
+            progress: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
         }
     }
 
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
     fn touch(&self) {
-        let ms = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last.store(ms, Ordering::Relaxed);
+        self.last.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    fn progressed(&self) {
+        self.progress.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Resolves once no request has been in flight for `limit` (whatever
+    /// bytes moved meanwhile): the header timeout, for both protocols.
+    async fn requestless_for(&self, limit: Duration) {
+        loop {
+            let seen = self.progress.load(Ordering::Relaxed);
+            let deadline = self.origin + Duration::from_millis(seen) + limit;
+            tokio::time::sleep_until(deadline).await;
+            if self.in_flight.load(Ordering::Relaxed) > 0 {
+                self.progressed();
+            } else if self.progress.load(Ordering::Relaxed) == seen {
+                return;
+            }
+        }
     }
 
     /// Resolves once no request is being served and no byte has moved for
@@ -246,6 +303,60 @@ impl Drop for Busy {
     fn drop(&mut self) {
         self.0.busy.fetch_sub(1, Ordering::Relaxed);
         self.0.touch();
+    }
+}
+
+/// Marks one request as in flight, from its start until its answer is sent
+/// or dropped.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn new(activity: &Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.progressed();
+        InFlight(activity.clone())
+    }
+
+    fn progressed(&self) {
+        self.0.progressed();
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.progressed();
+    }
+}
+
+/// An answer's body, keeping its request in flight until sent or dropped.
+struct Answer {
+    inner: crate::http::Body,
+    flight: InFlight,
+}
+
+impl HttpBody for Answer {
+    type Data = Bytes;
+    type Error = <crate::http::Body as HttpBody>::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let r = Pin::new(&mut this.inner).poll_frame(cx);
+        if matches!(r, Poll::Ready(Some(_))) {
+            this.flight.progressed();
+        }
+        r
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -12,6 +12,7 @@ mod exports;
 mod external;
 mod faults;
 mod hardening;
+mod http2_limits;
 mod http_limits;
 mod imports;
 mod indexes;
