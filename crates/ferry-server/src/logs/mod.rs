@@ -160,15 +160,15 @@ fn log_error(e: LogError) -> ApiError {
     }
 }
 
-/// A Logs request body; malformed JSON is a `SerializationException`.
+/// A Logs request body (an empty one counts as `{}`); malformed or too
+/// deeply nested JSON is a `SerializationException`.
 fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::SerializationException, e.to_string()))
+    crate::wire::parse_plain(body)
 }
 
 /// The group named by `logGroupName` or `logGroupIdentifier` (a name or

@@ -29,11 +29,28 @@ pub fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ApiError::bare(ErrorCode::SerializationException));
     }
+    parse_json(body, || ApiError::validation(ferry_model::TOO_DEEP))
+}
+
+/// As [`parse`] for a service without items (CloudWatch Logs): JSON nested
+/// past the parser's limit is a bare `SerializationException`, like any
+/// body that does not parse (what Logs itself answers is not documented;
+/// Ferry answers as for any unparseable body). Never recursion without a
+/// bound: serde_json stops at 128 levels, and skips unknown members
+/// without recursing.
+pub fn parse_plain<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
+    parse_json(body, || ApiError::bare(ErrorCode::SerializationException))
+}
+
+fn parse_json<'a, T: Deserialize<'a>>(
+    body: &'a [u8],
+    too_deep: impl FnOnce() -> ApiError,
+) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Syntax
             if e.to_string().starts_with("recursion limit exceeded") =>
         {
-            ApiError::validation(ferry_model::TOO_DEEP)
+            too_deep()
         }
         serde_json::error::Category::Data => {
             let text = e.to_string();

@@ -271,3 +271,34 @@ async fn error_logs_survive_a_restart() {
     let v = logs(&server, "GetLogEvents", serde_json::json!({"logGroupName": GROUP, "logStreamName": format!("{id}/error"), "startFromHead": true})).await.json();
     assert_eq!(v["events"].as_array().unwrap().len(), 2);
 }
+
+/// JSON nested far past the parser's limit is a bare SerializationException
+/// in a known member and skipped (without recursion) in an unknown one:
+/// never a stack overflow, and the server keeps serving.
+#[tokio::test]
+async fn deeply_nested_logs_requests_are_bounded() {
+    let server = TestServer::start().await;
+    for levels in [200, 100_000] {
+        let deep = format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        let known = format!(r#"{{"logGroupName":{deep}}}"#);
+        let unknown = format!(r#"{{"logGroupName":"/nope","unknownMember":{deep}}}"#);
+        for (body, answer) in [
+            (known, "SerializationException"),
+            (unknown, "ResourceNotFoundException"),
+        ] {
+            let r = raw_post(
+                server.addr(),
+                &[
+                    ("X-Amz-Target", "Logs_20140328.DescribeLogStreams"),
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                ],
+                &body,
+            )
+            .await;
+            assert_eq!(r.status, 400, "{levels}: {}", r.body);
+            assert_eq!(r.json()["__type"], answer, "{levels}: {}", r.body);
+        }
+    }
+    let r = logs(&server, "DescribeLogGroups", serde_json::json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
