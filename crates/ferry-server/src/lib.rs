@@ -198,6 +198,7 @@ fn new_state(config: Config, engine: Arc<Engine>) -> anyhow::Result<Arc<AppState
         config.credentials.iter().cloned(),
     ));
     let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone());
+    let tokens = Arc::new(crate::transact::tokens::Tokens::load(&engine)?);
     Ok(Arc::new(AppState {
         config,
         engine,
@@ -205,7 +206,7 @@ fn new_state(config: Config, engine: Arc<Engine>) -> anyhow::Result<Arc<AppState
         jobs: job_runner,
         credentials,
         s3,
-        tokens: Default::default(),
+        tokens,
         _scratch: scratch,
     }))
 }

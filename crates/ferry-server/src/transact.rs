@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use ferry_expr::{Condition, Projection, Update};
 use ferry_model::{Item, PrimaryKey, TableDef, item_size, value_size};
-use ferry_storage::{Engine, Table, Write};
+use ferry_storage::{Engine, MetaNote, Table, Write};
 
 use crate::capacity::{CapacityMode, Usage, read_units, write_usage};
 use crate::errors::{ApiError, ErrorCode};
@@ -37,7 +37,7 @@ use crate::wire::transact::{
 };
 use crate::wire::value::item_to_json;
 
-use tokens::{Claim, fingerprint};
+use tokens::{Claim, TokenRecord, fingerprint};
 
 /// DynamoDB's limit on a transaction's payload. DynamoDB measures the
 /// request ("transaction payload"); Ferry counts the items, keys and
@@ -257,15 +257,19 @@ pub(crate) async fn run_write_once(
 ) -> Result<TransactWriteItemsOutput, ApiError> {
     let engine = state.engine.clone();
     let Some(token) = token else {
-        return blocking(move || run_write(&engine, actions, capacity, metrics)).await;
+        return blocking(move || run_write(&engine, actions, capacity, metrics, None)).await;
     };
     let tokens = state.tokens.clone();
-    match tokens.claim(&token, fingerprint(body), engine.clock().now())? {
+    let fingerprint = fingerprint(body);
+    match tokens.claim(&token, fingerprint.clone(), engine.clock().now())? {
         Claim::Done(output) => Ok(output),
         Claim::Run => {
             blocking(move || {
-                let result = run_write(&engine, actions, capacity, metrics);
+                let record = TokenRecord::new(fingerprint, engine.clock().now()).encode();
+                let note = TokenRecord::note(&token, &record);
+                let result = run_write(&engine, actions, capacity, metrics, Some(note));
                 tokens.finish(&token, &result, engine.clock().now());
+                tokens.forget_stale(&engine);
                 result
             })
             .await
@@ -354,6 +358,7 @@ fn run_write(
     actions: Vec<Action>,
     capacity: CapacityMode,
     metrics: bool,
+    note: Option<MetaNote<'_>>,
 ) -> Result<TransactWriteItemsOutput, ApiError> {
     let names: Vec<&str> = actions.iter().map(|a| a.table_name.as_str()).collect();
     let (tables, of) = resolve(engine, &names)?;
@@ -388,7 +393,7 @@ fn run_write(
         .map(|(&t, k)| (&*tables[t].table, k))
         .collect();
     let mut news: Vec<Option<Item>> = Vec::new();
-    let (olds, _) = ferry_storage::transact(&targets, |olds| {
+    let (olds, _) = ferry_storage::transact_noting(&targets, note, |olds| {
         let mut reasons = Vec::with_capacity(actions.len());
         let mut writes = Vec::with_capacity(actions.len());
         for (i, (a, old)) in actions.iter().zip(olds).enumerate() {

@@ -62,7 +62,7 @@ pub use raw::encode_item_raw;
 pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag};
 pub use stream::{STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, StreamChange, StreamScan};
 pub use table::Table;
-pub use txn::{get_many, transact};
+pub use txn::{MetaNote, get_many, transact, transact_noting};
 
 /// Microseconds since the Unix epoch.
 pub type Timestamp = i64;

@@ -19,7 +19,8 @@ pub struct MetaStore {
     store: Arc<Store>,
 }
 
-fn full_key(ns: &str, key: &[u8]) -> Vec<u8> {
+/// The `meta` keyspace key of `key` in namespace `ns`.
+pub(crate) fn full_key(ns: &str, key: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(ns.len() + key.len() + 2);
     encode_bytes(ns.as_bytes(), &mut k);
     k.extend_from_slice(key);

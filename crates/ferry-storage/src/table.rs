@@ -264,7 +264,7 @@ impl Table {
             state,
             ops,
         };
-        commit_tables(&self.store, vec![table])
+        commit_tables(&self.store, vec![table], None)
     }
 
     /// The current definition.

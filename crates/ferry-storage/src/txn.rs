@@ -17,6 +17,7 @@ use ferry_model::{Item, PrimaryKey};
 
 use crate::catalog::{STATS_PREFIX, tid_key};
 use crate::keys::{TS_LEN, item_prefix};
+use crate::meta::full_key as meta_key;
 use crate::stats::Counters;
 use crate::store::Store;
 use crate::table::{Ops, Table, TableState, check_item_key, plan_item, read_current};
@@ -36,12 +37,18 @@ pub(crate) struct TableOps<'a> {
 pub(crate) fn commit_tables(
     store: &Store,
     parts: Vec<TableOps<'_>>,
+    note: Option<MetaNote<'_>>,
 ) -> Result<Timestamp, StorageError> {
     let parts: Vec<TableOps<'_>> = parts
         .into_iter()
         .filter(|p| !(p.ops.is_empty() && p.ops.delta.is_empty()))
         .collect();
     if parts.is_empty() {
+        if let Some(n) = note {
+            let mut batch = store.batch();
+            batch.insert(&store.meta, meta_key(n.ns, n.key), n.value.to_vec());
+            store.commit_plain(batch)?;
+        }
         return Ok(store.clock.now());
     }
     // Outside the commit lock: the live indexes of each table.
@@ -65,6 +72,9 @@ pub(crate) fn commit_tables(
                 }
                 p.ops.apply(store, ts, batch);
                 nexts.push((p.table, next));
+            }
+            if let Some(n) = &note {
+                batch.insert(&store.meta, meta_key(n.ns, n.key), n.value.to_vec());
             }
             Ok(nexts)
         },
@@ -91,6 +101,26 @@ struct Slot {
 /// written).
 pub fn transact<E>(
     targets: &[(&Table, &PrimaryKey)],
+    f: impl FnOnce(&[Option<Item>]) -> Result<Vec<Write>, E>,
+) -> Result<(Vec<Option<Item>>, Timestamp), WriteError<E>> {
+    transact_noting(targets, None, f)
+}
+
+/// A [`crate::MetaStore`] record written in the same atomic batch as a
+/// transaction's items (or alone when the transaction writes nothing), so
+/// that it exists if and only if the transaction committed.
+#[derive(Clone, Copy, Debug)]
+pub struct MetaNote<'a> {
+    pub ns: &'a str,
+    pub key: &'a [u8],
+    pub value: &'a [u8],
+}
+
+/// [`transact`], also writing `note` atomically with the items (not when
+/// `f` refuses).
+pub fn transact_noting<E>(
+    targets: &[(&Table, &PrimaryKey)],
+    note: Option<MetaNote<'_>>,
     f: impl FnOnce(&[Option<Item>]) -> Result<Vec<Write>, E>,
 ) -> Result<(Vec<Option<Item>>, Timestamp), WriteError<E>> {
     let Some((first, _)) = targets.first() else {
@@ -188,7 +218,7 @@ pub fn transact<E>(
         .zip(ops)
         .map(|((table, state), ops)| TableOps { table, state, ops })
         .collect();
-    let ts = commit_tables(store, parts)?;
+    let ts = commit_tables(store, parts, note)?;
     drop(guards);
     Ok((olds, ts))
 }

@@ -6,14 +6,22 @@
 //! has succeeded, a retry within 10 minutes of its completion gets the same
 //! answer without writing again, and a different request with the same token
 //! gets `IdempotentParameterMismatchException`. A request that failed does
-//! not hold its token: a retry runs again (it wrote nothing). Tokens are
-//! kept in memory: a restart forgets them (see docs/design/transactions.md).
-//! Time is the engine's clock, so the test clock moves the window too.
+//! not hold its token: a retry runs again (it wrote nothing).
+//!
+//! Tokens survive restarts: a succeeded request's [`TokenRecord`] is written
+//! in the same atomic batch as its items (`ferry_storage::transact_noting`),
+//! so it exists exactly when the transaction committed. After a restart a
+//! retry within the window still writes nothing; its answer is then the
+//! empty output (DynamoDB too documents that a retry's answer may differ from
+//! the first one's: it reports read capacity). Expired records are deleted
+//! at start and as later requests pass. Time is the engine's clock, so the
+//! test clock moves the window too.
 
 use std::collections::HashMap;
-
-use ferry_storage::Timestamp;
 use std::sync::Mutex;
+
+use ferry_storage::{Engine, MetaNote, Timestamp};
+use sha2::{Digest, Sha256};
 
 use crate::errors::{ApiError, ErrorCode};
 use crate::wire::transact::TransactWriteItemsOutput;
@@ -40,6 +48,60 @@ struct Entry {
 #[derive(Default)]
 pub struct Tokens {
     entries: Mutex<HashMap<String, Entry>>,
+    /// Tokens dropped from memory whose records are still on disk.
+    stale: Mutex<Vec<String>>,
+}
+
+/// The `meta` namespace of [`TokenRecord`]s, keyed by the token.
+pub const NS: &str = "txn-tokens";
+
+/// The durable trace of a committed request: version 1 is the byte `1`,
+/// `expires` (µs, i64 big-endian), then the fingerprint's UTF-8 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub fingerprint: String,
+    pub expires: Timestamp,
+}
+
+const RECORD_V1: u8 = 1;
+
+impl TokenRecord {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(9 + self.fingerprint.len());
+        out.push(RECORD_V1);
+        out.extend_from_slice(&self.expires.to_be_bytes());
+        out.extend_from_slice(self.fingerprint.as_bytes());
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<TokenRecord> {
+        let (&version, rest) = bytes.split_first()?;
+        if version != RECORD_V1 || rest.len() < 8 {
+            return None;
+        }
+        let (expires, fingerprint) = rest.split_at(8);
+        Some(TokenRecord {
+            expires: Timestamp::from_be_bytes(expires.try_into().ok()?),
+            fingerprint: String::from_utf8(fingerprint.to_vec()).ok()?,
+        })
+    }
+
+    /// The record of a request with `fingerprint` committing about `now`.
+    pub fn new(fingerprint: String, now: Timestamp) -> TokenRecord {
+        TokenRecord {
+            fingerprint,
+            expires: now + WINDOW_MICROS,
+        }
+    }
+
+    /// The record as the note written with the transaction's items.
+    pub fn note<'a>(token: &'a str, encoded: &'a [u8]) -> MetaNote<'a> {
+        MetaNote {
+            ns: NS,
+            key: token.as_bytes(),
+            value: encoded,
+        }
+    }
 }
 
 /// What to do with a request that carries a token.
@@ -50,19 +112,75 @@ pub enum Claim {
     Done(TransactWriteItemsOutput),
 }
 
-/// The request's identity: its JSON less the token and
+/// The request's identity: the SHA-256 (hex) of its JSON less the token and
 /// `ReturnConsumedCapacity`, with object keys in sorted order.
 pub fn fingerprint(body: &[u8]) -> String {
-    let Ok(serde_json::Value::Object(mut map)) = serde_json::from_slice(body) else {
-        return String::from_utf8_lossy(body).into_owned();
+    let canonical = match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.remove("ClientRequestToken");
+            map.remove("ReturnConsumedCapacity");
+            let sorted: std::collections::BTreeMap<String, serde_json::Value> =
+                map.into_iter().collect();
+            serde_json::to_vec(&sorted).unwrap_or_default()
+        }
+        _ => body.to_vec(),
     };
-    map.remove("ClientRequestToken");
-    map.remove("ReturnConsumedCapacity");
-    let sorted: std::collections::BTreeMap<String, serde_json::Value> = map.into_iter().collect();
-    serde_json::to_string(&sorted).unwrap_or_default()
+    hex::encode(Sha256::digest(&canonical))
 }
 
 impl Tokens {
+    /// The tokens recorded by requests committed in the last 10 minutes
+    /// (before a restart); expired records are deleted.
+    pub fn load(engine: &Engine) -> Result<Tokens, ferry_storage::StorageError> {
+        let now = engine.clock().now();
+        let mut entries = HashMap::new();
+        let mut expired: Vec<Vec<u8>> = Vec::new();
+        for (key, value) in engine.meta().scan(NS, b"", None)? {
+            let record = TokenRecord::decode(&value);
+            match (String::from_utf8(key.clone()), record) {
+                (Ok(token), Some(r)) if r.expires > now => {
+                    entries.insert(
+                        token,
+                        Entry {
+                            fingerprint: r.fingerprint,
+                            state: TokenState::Done {
+                                output: TransactWriteItemsOutput::default(),
+                                expires: r.expires,
+                            },
+                        },
+                    );
+                }
+                _ => expired.push(key),
+            }
+        }
+        let deletes: Vec<(&[u8], Option<&[u8]>)> =
+            expired.iter().map(|k| (k.as_slice(), None)).collect();
+        engine.meta().put_many(NS, &deletes)?;
+        Ok(Tokens {
+            entries: Mutex::new(entries),
+            stale: Mutex::default(),
+        })
+    }
+
+    /// Deletes the records of tokens that expired from memory (called off
+    /// the async threads).
+    pub fn forget_stale(&self, engine: &Engine) {
+        let stale = std::mem::take(
+            &mut *self
+                .stale
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if stale.is_empty() {
+            return;
+        }
+        let deletes: Vec<(&[u8], Option<&[u8]>)> =
+            stale.iter().map(|k| (k.as_bytes(), None)).collect();
+        if let Err(e) = engine.meta().put_many(NS, &deletes) {
+            tracing::warn!(error = %e, "could not delete expired client tokens");
+        }
+    }
+
     /// Claim `token` for a request with `fingerprint` at time `now`.
     pub fn claim(
         &self,
@@ -74,10 +192,23 @@ impl Tokens {
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.retain(|_, e| match e.state {
-            TokenState::Running(started) => started + WINDOW_MICROS > now,
-            TokenState::Done { expires, .. } => expires > now,
+        let mut gone = Vec::new();
+        entries.retain(|token, e| {
+            let keep = match e.state {
+                TokenState::Running(started) => started + WINDOW_MICROS > now,
+                TokenState::Done { expires, .. } => expires > now,
+            };
+            if !keep && matches!(e.state, TokenState::Done { .. }) {
+                gone.push(token.clone());
+            }
+            keep
         });
+        if !gone.is_empty() {
+            self.stale
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend(gone);
+        }
         if let Some(e) = entries.get(token) {
             // DynamoDB's wording for these two is not documented; Ferry's
             // own (docs/design/transactions.md).
@@ -158,5 +289,17 @@ mod tests {
         ));
         t.finish("a", &Err(ApiError::validation("x")), 20);
         assert!(matches!(t.claim("a", fp, 21), Ok(Claim::Run)));
+    }
+
+    #[test]
+    fn records_round_trip_and_refuse_other_versions() {
+        let r = TokenRecord::new(fingerprint(b"{}"), -5);
+        let bytes = r.encode();
+        assert_eq!(bytes[0], 1);
+        assert_eq!(TokenRecord::decode(&bytes), Some(r));
+        let mut v2 = bytes.clone();
+        v2[0] = 2;
+        assert_eq!(TokenRecord::decode(&v2), None);
+        assert_eq!(TokenRecord::decode(&bytes[..5]), None);
     }
 }

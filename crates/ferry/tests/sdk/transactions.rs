@@ -366,6 +366,49 @@ async fn client_request_token_is_idempotent_for_ten_minutes() {
     assert_eq!(balance().await, n("7"));
 }
 
+/// A committed request's token is recorded with its items: after a restart
+/// a retry within ten minutes still writes nothing, a different request
+/// with the token is refused, and the window still ends.
+#[tokio::test]
+async fn client_request_tokens_survive_a_restart() {
+    let server = TestServer::start().await;
+    let client = server.dynamodb().await;
+    two_tables(&client).await;
+    client
+        .put_item()
+        .table_name("accts")
+        .set_item(Some(account("a", 0)))
+        .send()
+        .await
+        .unwrap();
+    let send = |client: &aws_sdk_dynamodb::Client, token: &str, d: i64| {
+        client
+            .transact_write_items()
+            .client_request_token(token)
+            .transact_items(add("accts", "a", d))
+            .send()
+    };
+    send(&client, "durable", 1).await.unwrap();
+    let dir = server.stop().await;
+
+    let server = TestServer::start_in(dir, |_| {}).await;
+    let client = server.dynamodb().await;
+    let balance = || async { scan_all(&client, "accts").await[0]["b"].clone() };
+    send(&client, "durable", 1).await.unwrap();
+    assert_eq!(
+        balance().await,
+        n("1"),
+        "the retry after a restart wrote nothing"
+    );
+    let (code, _) = failure(send(&client, "durable", 2).await);
+    assert_eq!(code, "IdempotentParameterMismatchException");
+    assert_eq!(balance().await, n("1"));
+    server.advance_clock(10 * 60 * 1_000_000 + 1).await;
+    send(&client, "durable", 5).await.unwrap();
+    assert_eq!(balance().await, n("6"));
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn indexes_metrics_and_index_capacity() {
     use aws_sdk_dynamodb::types::{
