@@ -11,8 +11,7 @@ use std::time::{Duration, SystemTime};
 use ferry_expr::{Condition, KeyCondition, Placeholders, Projection, Update};
 use ferry_formats::{Compression, InputFormat, csv::CsvOptions};
 use ferry_model::{AttributeValue, Item, KeyAttr, KeySchema, Number, ScalarType};
-use ferry_server::fuzzing::Harness;
-use ferry_server::router::Operation;
+use ferry_server::fuzzing::{Harness, Operation};
 
 /// Most decompressed bytes read from one input (a 1 KB zstd frame can
 /// declare gigabytes: the import reads them as a stream, so does this).

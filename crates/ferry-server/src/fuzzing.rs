@@ -9,7 +9,7 @@ use ferry_storage::{Engine, EngineConfig};
 use http::{Request, Response};
 
 use crate::errors::ApiError;
-use crate::router::Operation;
+pub use crate::router::Operation;
 use crate::state::AppState;
 use crate::{Config, dispatch, new_state};
 
