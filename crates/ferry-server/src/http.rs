@@ -229,7 +229,9 @@ fn health(state: &AppState, request: &HeaderMap) -> Response<Body> {
 }
 
 /// `FerryTest.AdvanceClock` with `{"Micros": n}`: move the engine clock,
-/// then run a time-to-live sweep so that tests see expiry at once.
+/// then run a time-to-live sweep and a PITR prune pass (the background
+/// pruner's, otherwise every ten minutes) so that tests see expiry and
+/// pruning at once. Only with `Config::test_clock`.
 async fn advance_clock(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     if !state.config.test_clock {
         return Err(ApiError::unknown_operation());
@@ -245,7 +247,11 @@ async fn advance_clock(state: &AppState, body: &[u8]) -> Result<Vec<u8>, ApiErro
     }
     state.engine.clock().advance(a.micros);
     let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || crate::ttl::sweep(&engine)).await?;
+    tokio::task::spawn_blocking(move || {
+        crate::ttl::sweep(&engine);
+        engine.prune_history()
+    })
+    .await??;
     Ok(b"{}".to_vec())
 }
 

@@ -1,5 +1,5 @@
 //! `kill -9` of the real binary while a background job runs (an export, a
-//! restore, a GSI backfill, a TTL sweep), right after the request that
+//! restore, a GSI backfill, a TTL sweep, a PITR prune pass), right after the request that
 //! started it was answered (`kill -9` during an import is
 //! `imports::durability::kill_9_mid_import_resumes_on_restart`). After a restart the job is resumed and reports
 //! success only with all its data, every acknowledged write is there, and
@@ -355,5 +355,145 @@ async fn kill_9_during_a_ttl_sweep_deletes_only_expired_items_consistently() {
     let after = scan_all(&client, "ttl", "id").await;
     assert_eq!(after, unexpired);
     assert_eq!(index_counts(&client, "ttl").await, counts_by_g(&after));
+    ferry.kill9().await;
+}
+
+/// `FerryTest.AdvanceClock` of `micros` on a test-clock binary (it runs a
+/// TTL sweep and a PITR prune pass before answering).
+async fn advance(endpoint: &str, micros: i64) -> crate::common::RawResponse {
+    raw_post(
+        endpoint.strip_prefix("http://").unwrap().parse().unwrap(),
+        &[("X-Amz-Target", "FerryTest.AdvanceClock")],
+        &format!(r#"{{"Micros":{micros}}}"#),
+    )
+    .await
+}
+
+/// The table `table` restored (as `target`) to `micros`, scanned.
+async fn restored_at(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    target: &str,
+    micros: i64,
+) -> BTreeMap<String, HashMap<String, AttributeValue>> {
+    client
+        .restore_table_to_point_in_time()
+        .source_table_name(table)
+        .target_table_name(target)
+        .restore_date_time(crate::pitr::datetime(micros))
+        .send()
+        .await
+        .unwrap();
+    until("the restored table to become ACTIVE", || async move {
+        let d = client
+            .describe_table()
+            .table_name(target)
+            .send()
+            .await
+            .ok()?;
+        (d.table()?.table_status() == Some(&TableStatus::Active)).then_some(())
+    })
+    .await;
+    scan_all(client, target, "id").await
+}
+
+#[tokio::test]
+async fn kill_9_during_pitr_pruning_loses_nothing_and_keeps_history_consistent() {
+    use aws_sdk_dynamodb::types::DeleteRequest;
+    const DAY: i64 = 24 * 3600 * 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut launch = Launch::new(&data);
+    launch.test_clock = true;
+    let ferry = launch.spawn().await.expect("ferry starts");
+    let client = ferry.client().await;
+    // Three versions of every item, then a tombstone for every tenth: all
+    // of it history a prune pass removes once it is 35 days old.
+    pitr_source(&client, "pruned", 6_000).await;
+    load(&client, "pruned", 6_000).await;
+    let mut items = load(&client, "pruned", 6_000).await;
+    let doomed: Vec<String> = items.keys().step_by(10).cloned().collect();
+    for chunk in doomed.chunks(25) {
+        let requests = chunk
+            .iter()
+            .map(|id| {
+                WriteRequest::builder()
+                    .delete_request(DeleteRequest::builder().key("id", s(id)).build().unwrap())
+                    .build()
+            })
+            .collect();
+        let out = client
+            .batch_write_item()
+            .request_items("pruned", requests)
+            .send()
+            .await
+            .unwrap();
+        assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
+    }
+    for id in &doomed {
+        items.remove(id);
+    }
+    let written = crate::pitr::server_now(&client, "pruned").await;
+
+    // 36 days on: the prune pass starts once the clock has moved; kill then.
+    // The request is sent, its answer never read (the process dies first).
+    let body = format!(r#"{{"Micros":{}}}"#, 36 * DAY);
+    let addr = ferry.endpoint.strip_prefix("http://").unwrap();
+    let mut pending = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: FerryTest.AdvanceClock\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut pending, request.as_bytes())
+        .await
+        .unwrap();
+    let c = &client;
+    until("the clock to move 36 days", || async move {
+        let d = c
+            .describe_continuous_backups()
+            .table_name("pruned")
+            .send()
+            .await
+            .ok()?;
+        let p = d
+            .continuous_backups_description()?
+            .point_in_time_recovery_description()?;
+        (crate::pitr::micros(p.latest_restorable_date_time()?) >= written + 36 * DAY).then_some(())
+    })
+    .await;
+    ferry.kill9().await;
+    drop(pending);
+
+    // Every acknowledged write is there, and a finished prune pass keeps
+    // what a read at the window's start sees: the same items.
+    let ferry = launch.spawn().await.expect("ferry restarts");
+    let client = ferry.client().await;
+    assert_eq!(scan_all(&client, "pruned", "id").await, items);
+    let r = advance(&ferry.endpoint, 36 * DAY).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(scan_all(&client, "pruned", "id").await, items);
+    let d = client
+        .describe_continuous_backups()
+        .table_name("pruned")
+        .send()
+        .await
+        .unwrap();
+    let p = d
+        .continuous_backups_description()
+        .unwrap()
+        .point_in_time_recovery_description()
+        .unwrap();
+    let earliest = crate::pitr::micros(p.earliest_restorable_date_time().unwrap());
+    assert!(earliest > written, "every write is older than the window");
+    // (A second in: the answer's times are rounded to seconds.)
+    let at = earliest + 1_000_000;
+    assert_eq!(restored_at(&client, "pruned", "at-start", at).await, items);
+    let d = client
+        .describe_table()
+        .table_name("pruned")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.table().unwrap().item_count(), Some(items.len() as i64));
     ferry.kill9().await;
 }
