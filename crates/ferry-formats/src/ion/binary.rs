@@ -98,6 +98,15 @@ impl BinaryFramer {
             if t == 0 {
                 continue; // NOP padding
             }
+            // Every value's lengths are checked before ion-rs sees it,
+            // symbol tables too: they are handed to it with every later value
+            // (ion-rs 1.2 subtracts with overflow on an annotation wrapper
+            // shorter than its annotations).
+            match depth_exceeds(&self.value, MAX_DEPTH) {
+                Some(false) => {}
+                Some(true) => return Ok(Some(BinaryChunk::TooDeep)),
+                None => return Ok(Some(BinaryChunk::Corrupt("invalid value length"))),
+            }
             if t == 0xE && first_annotation(&self.value[header_len..]) == Some(ION_SYMBOL_TABLE_SID)
             {
                 if self.symbol_tables.len() + self.value.len() > MAX_RECORD_BYTES {
@@ -105,11 +114,6 @@ impl BinaryFramer {
                 }
                 self.symbol_tables.extend_from_slice(&self.value);
                 continue;
-            }
-            match depth_exceeds(&self.value, MAX_DEPTH) {
-                Some(false) => {}
-                Some(true) => return Ok(Some(BinaryChunk::TooDeep)),
-                None => return Ok(Some(BinaryChunk::Corrupt("invalid value length"))),
             }
             self.chunk.clear();
             self.chunk.extend_from_slice(&IVM);
