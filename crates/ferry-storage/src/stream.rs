@@ -20,7 +20,7 @@ use fjall::Readable;
 
 use ferry_model::{Item, PrimaryKey};
 
-use crate::codec::decode_version;
+use crate::codec::{decode_version, is_expiry};
 use crate::keys::split_version_key;
 use crate::store::engine_err;
 use crate::table::{Table, TableState};
@@ -43,6 +43,8 @@ pub struct StreamChange {
     pub old: Option<Item>,
     /// The item after the change (`None`: deleted).
     pub new: Option<Item>,
+    /// A deletion by the TTL service (`Write::Expire`).
+    pub expired: bool,
 }
 
 /// The changes of one scan, and the exclusive end of the time range read.
@@ -170,6 +172,7 @@ impl Table {
         };
         for (ts, v) in in_range.drain(..).rev() {
             let new = decode_version(&v)?;
+            let expired = is_expiry(&v);
             if new != prev {
                 let key = new
                     .as_ref()
@@ -186,6 +189,7 @@ impl Table {
                         key,
                         old: prev.clone(),
                         new: new.clone(),
+                        expired,
                     },
                 ));
             }

@@ -19,7 +19,9 @@ use crate::catalog::{STATS_PREFIX, tid_key};
 use crate::keys::{TS_LEN, item_prefix};
 use crate::stats::Counters;
 use crate::store::Store;
-use crate::table::{Ops, Table, TableState, check_item_key, plan_item, read_current};
+use crate::table::{
+    Ops, Table, TableState, check_item_key, mark_expired, plan_item, read_current,
+};
 use crate::{StorageError, Timestamp, Write, WriteError};
 
 /// One table's share of a commit: the table, the definition the changes
@@ -169,9 +171,10 @@ pub fn transact<E>(
                 check_item_key(&t.schema, key, item)?;
                 Some(item)
             }
-            Write::Delete => None,
+            Write::Delete | Write::Expire => None,
             Write::Nothing => continue,
         };
+        let from = ops[s.table].versions.len();
         plan_item(
             &states[s.table],
             t.tid,
@@ -181,6 +184,9 @@ pub fn transact<E>(
             new,
             &mut ops[s.table],
         )?;
+        if matches!(w, Write::Expire) {
+            mark_expired(&mut ops[s.table], from);
+        }
     }
     let parts = tables
         .iter()

@@ -92,3 +92,50 @@ fn a_stream_keeps_a_day_of_versions_without_pitr() {
     assert_eq!(t.state().record.stream_until, None);
     assert!(!t.state().keeps_versions());
 }
+
+#[test]
+fn a_ttl_deletion_is_marked_and_a_user_delete_is_not() {
+    let e = Engine::open(EngineConfig::default()).expect("open");
+    let t = e
+        .create_table(table_def("t", vec![], false))
+        .expect("create");
+    let start = e.clock().now();
+    t.set_stream_retention(i64::MAX).expect("keep");
+    put(&t, "a", 1);
+    put(&t, "b", 1);
+    put(&t, "c", 1);
+    delete(&t, "a");
+    t.write(&key("b"), |_| Ok::<_, ()>(Write::Expire))
+        .expect("expire");
+    // In a multi-item commit only the expired item is marked.
+    t.write_many(&[key("c"), key("d")], |_| {
+        Ok::<_, ()>(vec![
+            Write::Expire,
+            Write::Put(item(&[("pk", s("d")), ("sk", n(1))])),
+        ])
+    })
+    .expect("batch");
+    let got: Vec<(PrimaryKey, bool, bool)> = t
+        .stream_changes(start, i64::MAX)
+        .expect("scan")
+        .changes
+        .into_iter()
+        .map(|c| (c.key, c.new.is_some(), c.expired))
+        .collect();
+    assert_eq!(
+        got[..5],
+        [
+            (key("a"), true, false),
+            (key("b"), true, false),
+            (key("c"), true, false),
+            (key("a"), false, false),
+            (key("b"), false, true),
+        ]
+    );
+    // The items of one commit come in stored-key order (hashed).
+    assert_eq!(got.len(), 7);
+    assert!(got[5..].contains(&(key("c"), false, true)));
+    assert!(got[5..].contains(&(key("d"), true, false)));
+    // Reads see an expired item as deleted.
+    assert_eq!(t.get(&key("b"), None).expect("get"), None);
+}

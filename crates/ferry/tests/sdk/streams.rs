@@ -1,7 +1,7 @@
 //! DynamoDB Streams through the real aws-sdk-dynamodbstreams: enabling and
 //! disabling with DynamoDB's validation, the four Streams calls and their
-//! errors, records rebuilt into the table, shard rollover, trimming, and a
-//! restart that keeps sequence numbers.
+//! errors, records rebuilt into the table, shard rollover, trimming, a
+//! restart that keeps sequence numbers, and TTL deletions' `userIdentity`.
 
 use std::collections::BTreeMap;
 
@@ -577,4 +577,76 @@ async fn restart_keeps_sequence_numbers_and_a_consumer_resumes() {
         "same sequence numbers after the restart"
     );
     assert_eq!(resumed.len(), 7, "no gap, no duplicate");
+}
+
+#[tokio::test]
+async fn a_ttl_deletion_carries_the_service_identity() {
+    use aws_sdk_dynamodb::types::TimeToLiveSpecification;
+    let server = TestServer::start().await;
+    let ddb = server.dynamodb().await;
+    let streams = server.streams().await;
+    let arn = table_with_stream(&server, "StrTtl").await;
+    ddb.update_time_to_live()
+        .table_name("StrTtl")
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("exp")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (pk, exp) in [("expires", now - 60), ("stays", now + 3_600)] {
+        ddb.put_item()
+            .table_name("StrTtl")
+            .item("pk", s(pk))
+            .item("exp", n(&exp.to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+    ddb.delete_item()
+        .table_name("StrTtl")
+        .key("pk", s("stays"))
+        .send()
+        .await
+        .unwrap();
+    // AdvanceClock runs a TTL sweep.
+    server.advance_clock(1).await;
+    let shard = shard_ids(&streams, &arn).await.remove(0);
+    let it = iterator(&streams, &arn, &shard, ShardIteratorType::TrimHorizon, None).await;
+    let (records, _) = drain(&streams, it).await;
+    let seen: Vec<(String, String, Option<(String, String)>)> = records
+        .iter()
+        .map(|r| {
+            let keys = r.dynamodb().unwrap().keys().unwrap();
+            let pk = keys["pk"].as_s().unwrap().clone();
+            let who = r.user_identity().map(|u| {
+                (
+                    u.r#type().unwrap().to_string(),
+                    u.principal_id().unwrap().to_string(),
+                )
+            });
+            (r.event_name().unwrap().as_str().to_string(), pk, who)
+        })
+        .collect();
+    let service = Some((
+        "Service".to_string(),
+        "dynamodb.amazonaws.com".to_string(),
+    ));
+    assert_eq!(
+        seen,
+        vec![
+            ("INSERT".to_string(), "expires".to_string(), None),
+            ("INSERT".to_string(), "stays".to_string(), None),
+            ("REMOVE".to_string(), "stays".to_string(), None),
+            ("REMOVE".to_string(), "expires".to_string(), service),
+        ]
+    );
 }
