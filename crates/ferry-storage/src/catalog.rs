@@ -69,6 +69,10 @@ pub(crate) struct TableRecord {
     /// by the pruner once passed. See `stream.rs`.
     #[serde(default)]
     pub stream_until: Option<crate::Timestamp>,
+    /// Every commit from this time on has its entry in the change log
+    /// (`stream_log.rs`); `None`: the table keeps no log.
+    #[serde(default)]
+    pub stream_log_from: Option<crate::Timestamp>,
 }
 
 impl TableRecord {

@@ -106,6 +106,7 @@ impl Engine {
         drop(snap);
         crate::bulk::repair::recover(&store, &tables, &spill_dir)?;
         crate::backfill::resume(&tables);
+        crate::stream_log::start_missing_logs(&tables)?;
 
         let (stop_tx, stop_rx) = mpsc::channel();
         let engine = Arc::new(Engine {
@@ -160,6 +161,7 @@ impl Engine {
             indexes,
             next_iid,
             stream_until: None,
+            stream_log_from: None,
         };
         let mut batch = self.store.batch();
         batch.insert(
@@ -217,6 +219,7 @@ impl Engine {
             let head = tid.to_be_bytes();
             let done = purge_prefix(&store, &store.items, &head)
                 .and_then(|()| purge_prefix(&store, &store.index, &head))
+                .and_then(|()| purge_prefix(&store, &store.changes, &head))
                 .and_then(|()| {
                     let mut batch = store.batch();
                     batch.remove(&store.sys, tid_key(PURGE_PREFIX, tid).to_vec());

@@ -42,6 +42,7 @@ mod read;
 mod stats;
 mod store;
 mod stream;
+mod stream_log;
 mod table;
 mod txn;
 

@@ -65,6 +65,12 @@ pub(crate) fn commit_tables(
                         }
                     }
                 }
+                if p.state.record.stream_log_from.is_some() {
+                    for (key, _) in &p.ops.versions {
+                        let prefix = key.get(..key.len() - TS_LEN).unwrap_or_default();
+                        crate::stream_log::log_version(store, batch, prefix, ts);
+                    }
+                }
                 p.ops.apply(store, ts, batch);
                 nexts.push((p.table, next));
             }

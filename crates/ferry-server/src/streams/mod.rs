@@ -339,8 +339,11 @@ pub async fn get_records(state: &AppState, body: &[u8]) -> Result<Value, ApiErro
     let (start, end) = f.meta.shard_range(it.shard);
     let from = start.max(i64::try_from((it.after + 1) / 1000).unwrap_or(i64::MAX));
     let table = f.table.clone();
-    let scan = blocking(move || Ok(table.stream_changes(from, end)?)).await?;
     let limit = input.limit.unwrap_or(1000) as usize;
+    // The first commit read may hold records at or before the iterator's
+    // position (at most a transaction's 100 items).
+    let wanted = limit + 100;
+    let scan = blocking(move || Ok(table.stream_changes(from, end, wanted)?)).await?;
     let names = key_names(&f.def);
     let region = state.region();
     let mut records = Vec::new();
