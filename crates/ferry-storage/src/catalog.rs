@@ -25,6 +25,8 @@ pub(crate) const CLOCK_HW_KEY: &[u8] = b"h";
 pub(crate) const STATS_PREFIX: u8 = b's';
 pub(crate) const PURGE_PREFIX: u8 = b'd';
 pub(crate) const BULK_PREFIX: u8 = b'b';
+/// `r<tid>`: the record of a deleted table whose stream history is kept.
+pub(crate) const RETIRED_PREFIX: u8 = b'r';
 
 /// One secondary index and its engine-internal id.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -73,6 +75,10 @@ pub(crate) struct TableRecord {
     /// (`stream_log.rs`); `None`: the table keeps no log.
     #[serde(default)]
     pub stream_log_from: Option<crate::Timestamp>,
+    /// Set on a deleted table whose stream history is kept until then
+    /// (`Engine::retired_tables`).
+    #[serde(default)]
+    pub retired_until: Option<crate::Timestamp>,
 }
 
 impl TableRecord {

@@ -114,14 +114,14 @@ impl Table {
     /// where). A write that left the item as it was (a put of an identical
     /// item, a delete of a missing one) is no change. Reads one settled
     /// snapshot: the change log (`stream_log.rs`) where it is complete, a
-    /// pass over the table's versions before that.
+    /// pass over the table's versions before that. Works on a retired
+    /// table too (`Engine::retired_tables`).
     pub fn stream_changes(
         &self,
         from: Timestamp,
         to: Timestamp,
         max: usize,
     ) -> Result<StreamScan, StorageError> {
-        self.check_live()?;
         let (snap, now) = self.store.settled_snapshot_now();
         let to = to.min(now.saturating_add(1));
         // `[from, split)` from the versions, `[split, to)` from the log.

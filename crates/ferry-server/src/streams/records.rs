@@ -68,10 +68,12 @@ pub fn record(
         "dynamodb": Value::Object(body),
     });
     if change.expired {
-        // What DynamoDB writes for a deletion by Time to Live.
+        // What DynamoDB writes for a deletion by Time to Live. The Streams
+        // API's Identity members are `Type` and `PrincipalId` (the API
+        // model's names; Lambda's event format spells them in camelCase).
         value["userIdentity"] = json!({
-            "type": "Service",
-            "principalId": "dynamodb.amazonaws.com",
+            "Type": "Service",
+            "PrincipalId": "dynamodb.amazonaws.com",
         });
     }
     (value, size)

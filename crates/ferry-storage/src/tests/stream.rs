@@ -247,3 +247,65 @@ fn the_change_log_gives_what_a_pass_over_the_versions_gives_across_a_restart() {
     let snap = t.store.snapshot();
     assert_eq!(snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(), 0);
 }
+
+#[test]
+fn a_deleted_table_keeps_its_stream_history_for_a_day() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = EngineConfig {
+        path: Some(dir.path().to_path_buf()),
+        ..EngineConfig::default()
+    };
+    let want;
+    {
+        let e = Engine::open(cfg.clone()).expect("open");
+        let t = e
+            .create_table(table_def("t", vec![], false))
+            .expect("create");
+        let plain = e
+            .create_table(table_def("plain", vec![], false))
+            .expect("create");
+        put(&plain, "a", 1);
+        let start = e.clock().now();
+        t.set_stream_retention(i64::MAX).expect("keep");
+        churn(&t, 20);
+        want = t
+            .stream_changes(start, i64::MAX, usize::MAX)
+            .expect("scan")
+            .changes;
+        e.delete_table("t").expect("delete");
+        e.delete_table("plain").expect("delete");
+        let retired = e.retired_tables();
+        assert_eq!(retired.len(), 1, "only the table with a stream");
+        let r = &retired[0];
+        assert_eq!(r.def().name, "t");
+        assert!(e.table("t").is_none());
+        let got = r.stream_changes(start, i64::MAX, usize::MAX).expect("scan");
+        assert_eq!(got.changes, want);
+        // It takes no writes.
+        let refused = r.write(&key("z"), |_| Ok::<_, ()>(Write::Delete));
+        assert!(matches!(
+            refused,
+            Err(crate::WriteError::Storage(crate::StorageError::TableNotFound(_)))
+        ));
+        // A new table of the same name is another table.
+        let again = e
+            .create_table(table_def("t", vec![], false))
+            .expect("create again");
+        assert_ne!(again.tid, r.tid);
+    }
+    let e = Engine::open(cfg).expect("reopen");
+    let retired = e.retired_tables();
+    assert_eq!(retired.len(), 1, "kept across a restart");
+    let r = retired[0].clone();
+    let got = r.stream_changes(0, i64::MAX, usize::MAX).expect("scan");
+    assert_eq!(got.changes, want);
+    // A day (and the grace) later the pruner purges it.
+    e.clock()
+        .advance(STREAM_RETENTION_MICROS + STREAM_GRACE_MICROS + 1);
+    e.prune_history().expect("prune");
+    assert!(e.retired_tables().is_empty());
+    e.wait_for_purges();
+    let snap = r.store.snapshot();
+    assert_eq!(snap.prefix(&r.store.items, r.tid.to_be_bytes()).count(), 0);
+    assert_eq!(snap.prefix(&r.store.changes, r.tid.to_be_bytes()).count(), 0);
+}

@@ -377,7 +377,8 @@ async fn consumer_rebuilds_the_table_from_the_records() {
     assert_eq!(rebuilt, table);
 }
 
-fn to_ddb(v: &aws_sdk_dynamodbstreams::types::AttributeValue) -> AttributeValue {
+/// A Streams attribute value as a DynamoDB one (strings and numbers only).
+pub(crate) fn to_ddb(v: &aws_sdk_dynamodbstreams::types::AttributeValue) -> AttributeValue {
     use aws_sdk_dynamodbstreams::types::AttributeValue as S;
     match v {
         S::S(x) => AttributeValue::S(x.clone()),
@@ -649,4 +650,71 @@ async fn a_ttl_deletion_carries_the_service_identity() {
             ("REMOVE".to_string(), "expires".to_string(), service),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_deleted_tables_stream_stays_readable_for_a_day() {
+    let server = TestServer::start().await;
+    let ddb = server.dynamodb().await;
+    let streams = server.streams().await;
+    let arn = table_with_stream(&server, "StrDel").await;
+    for i in 0..3 {
+        ddb.put_item()
+            .table_name("StrDel")
+            .item("pk", s(&format!("k{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let shard = shard_ids(&streams, &arn).await.remove(0);
+    ddb.delete_table().table_name("StrDel").send().await.unwrap();
+    // A new table of the same name has no stream; the old one is listed.
+    create_table(&ddb, "StrDel", ("pk", ScalarAttributeType::S), None).await;
+    assert_eq!(latest_arn(&ddb, "StrDel").await, None);
+    for filter in [None, Some("StrDel")] {
+        let listed = streams
+            .list_streams()
+            .set_table_name(filter.map(str::to_string))
+            .send()
+            .await
+            .unwrap();
+        let arns: Vec<&str> = listed
+            .streams()
+            .iter()
+            .filter_map(|s| s.stream_arn())
+            .collect();
+        assert_eq!(arns, vec![arn.as_str()], "{filter:?}");
+    }
+    let d = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let desc = d.stream_description().unwrap();
+    assert_eq!(desc.stream_status().unwrap().as_str(), "DISABLED");
+    let range = desc.shards()[0].sequence_number_range().unwrap();
+    assert!(range.ending_sequence_number().is_some(), "the shard is closed");
+    let it = iterator(&streams, &arn, &shard, ShardIteratorType::TrimHorizon, None).await;
+    let (records, next) = drain(&streams, it).await;
+    assert_eq!(records.len(), 3);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.event_name().unwrap().as_str() == "INSERT")
+    );
+    assert_eq!(next, None, "a closed shard, drained");
+
+    // A day later it is gone.
+    server.advance_clock(24 * HOUR + 1).await;
+    let gone = streams.describe_stream().stream_arn(&arn).send().await;
+    assert_eq!(
+        failure(gone),
+        (
+            "ResourceNotFoundException".to_string(),
+            format!("Requested resource not found: Stream: {arn} not found")
+        )
+    );
+    let listed = streams.list_streams().send().await.unwrap();
+    assert!(listed.streams().is_empty());
 }
