@@ -68,7 +68,10 @@ impl Table {
         record.stream_until = Some(until);
         record.history = true;
         if record.stream_log_from.is_none() {
-            record.stream_log_from = Some(self.store.clock.now().saturating_add(1));
+            // No write of this table is in flight: every commit after its
+            // last one is logged.
+            let last = self.last_commit.load(std::sync::atomic::Ordering::SeqCst);
+            record.stream_log_from = Some(last.saturating_add(1));
         }
         self.save_record(&record)?;
         *self.state.write() = std::sync::Arc::new(TableState::new(record));

@@ -15,8 +15,10 @@
 //! image) are read from the items keyspace by key.
 //!
 //! The table record's `stream_log_from` is the time from which the log is
-//! complete: it is set when a stream's retention starts (under every stripe
-//! lock, so no write that read the previous state commits after it), and on
+//! complete: it is set when a stream's retention starts, under every stripe
+//! lock (no write that read the previous state commits after it), to just
+//! after the table's last commit (`Table::last_commit`), so that a stream
+//! created a moment earlier is read from the log from its start; and on
 //! open for a table whose stream predates the log. Ranges before it are read
 //! by the full scan (`stream.rs`). Entries older than the history cutoff are
 //! pruned with the versions; a deleted table's entries are purged with it.

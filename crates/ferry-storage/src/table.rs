@@ -11,7 +11,7 @@
 //! stripe.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use ferry_model::{Item, KeySchema, PrimaryKey, TableDef};
 use fjall::{OwnedWriteBatch, Readable, Slice, Snapshot};
@@ -65,6 +65,10 @@ pub struct Table {
     /// Only changed under the engine's commit lock.
     pub(crate) counters: Mutex<Counters>,
     dropped: AtomicBool,
+    /// No commit of this table is stamped later than this (its latest
+    /// commit since the engine opened, or the opening time); raised by
+    /// `txn::commit_tables` under the commit lock.
+    pub(crate) last_commit: AtomicI64,
     /// Set while bulk loaders are open.
     pub(crate) bulk: Mutex<Option<BulkState>>,
     /// Serialises definition changes.
@@ -216,6 +220,7 @@ pub(crate) fn mark_expired(ops: &mut Ops, from: usize) {
 
 impl Table {
     pub(crate) fn new(store: Arc<Store>, record: TableRecord, counters: Counters) -> Table {
+        let opened = store.clock.now();
         Table {
             store,
             tid: record.tid,
@@ -224,6 +229,7 @@ impl Table {
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             counters: Mutex::new(counters),
             dropped: AtomicBool::new(false),
+            last_commit: AtomicI64::new(opened),
             bulk: Mutex::new(None),
             def_lock: Mutex::new(()),
             backfills: Mutex::new(Vec::new()),

@@ -53,6 +53,9 @@ pub(crate) fn commit_tables(
             let mut nexts: Vec<(&Table, Counters)> = Vec::with_capacity(parts.len());
             for (p, live) in parts.into_iter().zip(&lives) {
                 let next = p.table.counters.lock().applied(&p.ops.delta, live);
+                p.table
+                    .last_commit
+                    .fetch_max(ts, std::sync::atomic::Ordering::SeqCst);
                 batch.insert(
                     &store.sys,
                     tid_key(STATS_PREFIX, p.table.tid),
