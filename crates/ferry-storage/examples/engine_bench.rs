@@ -206,10 +206,10 @@ fn stream(engine: &Engine, t: &Arc<Table>, n: u64) {
         read as f64 / took,
         cpu_seconds() - cpu
     );
-    // One read before the log starts is a pass over the whole table.
+    // A read of a time before the log starts is a pass over the table.
     let cpu = cpu_seconds();
     let start = Instant::now();
-    let scan = t.stream_changes(before - 1, before, 1_000).expect("scan");
+    let scan = t.stream_changes(0, 1, 1_000).expect("scan");
     assert!(scan.changes.is_empty());
     println!(
         "one read by a pass over the table ({} items): {:.3}s, {:.2}s CPU",

@@ -127,7 +127,9 @@ impl Table {
                 .as_ref()
                 .or(old.as_ref())
                 .and_then(|i| self.key_of(i))
-                .ok_or_else(|| StorageError::Corrupt("a stored item without its key".to_string()))?;
+                .ok_or_else(|| {
+                    StorageError::Corrupt("a stored item without its key".to_string())
+                })?;
             let ordinal = match out.last() {
                 Some(p) if p.ts == ts => p.ordinal + 1,
                 _ => 0,

@@ -19,9 +19,7 @@ use crate::catalog::{STATS_PREFIX, tid_key};
 use crate::keys::{TS_LEN, item_prefix};
 use crate::stats::Counters;
 use crate::store::Store;
-use crate::table::{
-    Ops, Table, TableState, check_item_key, mark_expired, plan_item, read_current,
-};
+use crate::table::{Ops, Table, TableState, check_item_key, mark_expired, plan_item, read_current};
 use crate::{StorageError, Timestamp, Write, WriteError};
 
 /// One table's share of a commit: the table, the definition the changes

@@ -236,17 +236,29 @@ fn the_change_log_gives_what_a_pass_over_the_versions_gives_across_a_restart() {
         .advance(STREAM_RETENTION_MICROS + STREAM_GRACE_MICROS + 1);
     e.prune_history().expect("prune");
     let snap = t.store.snapshot();
-    assert_eq!(snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(), 0);
+    assert_eq!(
+        snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(),
+        0
+    );
     put(&t, "late", 1);
-    assert_eq!(snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(), 0);
+    assert_eq!(
+        snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(),
+        0
+    );
     let snap = t.store.snapshot();
-    assert_eq!(snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(), 1);
+    assert_eq!(
+        snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(),
+        1
+    );
     t.set_stream_retention(e.clock().now()).expect("end");
     e.clock().advance(1);
     e.prune_history().expect("prune");
     assert_eq!(t.state().record.stream_log_from, None);
     let snap = t.store.snapshot();
-    assert_eq!(snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(), 0);
+    assert_eq!(
+        snap.prefix(&t.store.changes, t.tid.to_be_bytes()).count(),
+        0
+    );
 }
 
 #[test]
@@ -286,7 +298,9 @@ fn a_deleted_table_keeps_its_stream_history_for_a_day() {
         let refused = r.write(&key("z"), |_| Ok::<_, ()>(Write::Delete));
         assert!(matches!(
             refused,
-            Err(crate::WriteError::Storage(crate::StorageError::TableNotFound(_)))
+            Err(crate::WriteError::Storage(
+                crate::StorageError::TableNotFound(_)
+            ))
         ));
         // A new table of the same name is another table.
         let again = e
@@ -308,5 +322,8 @@ fn a_deleted_table_keeps_its_stream_history_for_a_day() {
     e.wait_for_purges();
     let snap = r.store.snapshot();
     assert_eq!(snap.prefix(&r.store.items, r.tid.to_be_bytes()).count(), 0);
-    assert_eq!(snap.prefix(&r.store.changes, r.tid.to_be_bytes()).count(), 0);
+    assert_eq!(
+        snap.prefix(&r.store.changes, r.tid.to_be_bytes()).count(),
+        0
+    );
 }

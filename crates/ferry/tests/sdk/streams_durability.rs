@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType, StreamSpecification, StreamViewType};
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType, StreamViewType};
 use aws_sdk_dynamodbstreams::types::{OperationType, Record, ShardIteratorType};
 
 use crate::common::{create_table, n, s};
 use crate::faults::{DEADLINE, client_for, spawn_ferry, streams_for};
-use crate::streams::to_ddb;
+use crate::streams::{latest_arn, shard_ids, spec, to_ddb};
 
 /// Item `i` of the writer: puts with a unique `v`, every fifth write a delete.
 fn key_of(i: u64) -> String {
@@ -27,7 +27,10 @@ async fn read_on(
     after: Option<&str>,
 ) -> Vec<Record> {
     let (ty, seq) = match after {
-        Some(seq) => (ShardIteratorType::AfterSequenceNumber, Some(seq.to_string())),
+        Some(seq) => (
+            ShardIteratorType::AfterSequenceNumber,
+            Some(seq.to_string()),
+        ),
         None => (ShardIteratorType::TrimHorizon, None),
     };
     let mut it = streams
@@ -72,39 +75,13 @@ async fn kill_9_while_a_consumer_reads_then_it_resumes_without_gaps_or_duplicate
     create_table(&ddb, "cdc", ("pk", ScalarAttributeType::S), None).await;
     ddb.update_table()
         .table_name("cdc")
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .unwrap(),
-        )
+        .stream_specification(spec(true, Some(StreamViewType::NewAndOldImages)))
         .send()
         .await
         .unwrap();
-    let arn = ddb
-        .describe_table()
-        .table_name("cdc")
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap()
-        .latest_stream_arn
-        .unwrap();
+    let arn = latest_arn(&ddb, "cdc").await.expect("a stream");
     let streams = streams_for(&ferry.endpoint).await;
-    let shard = streams
-        .describe_stream()
-        .stream_arn(&arn)
-        .send()
-        .await
-        .unwrap()
-        .stream_description
-        .unwrap()
-        .shards()[0]
-        .shard_id()
-        .unwrap()
-        .to_string();
+    let shard = shard_ids(&streams, &arn).await.remove(0);
 
     // One writer, so its acknowledged writes have one order.
     let stop = Arc::new(AtomicBool::new(false));
@@ -149,7 +126,10 @@ async fn kill_9_while_a_consumer_reads_then_it_resumes_without_gaps_or_duplicate
     while records.len() < 150 || acks.load(Ordering::SeqCst) < 300 {
         let after = records.last().map(seq);
         records.extend(read_on(&streams, &arn, &shard, after.as_deref()).await);
-        assert!(tokio::time::Instant::now() < deadline, "the consumer fell behind");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the consumer fell behind"
+        );
     }
     ferry.kill9().await;
     stop.store(true, Ordering::SeqCst);
@@ -174,7 +154,10 @@ async fn kill_9_while_a_consumer_reads_then_it_resumes_without_gaps_or_duplicate
 
     // No duplicate, in order.
     let seqs: Vec<u128> = records.iter().map(|r| seq(r).parse().unwrap()).collect();
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "sequence numbers increase");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "sequence numbers increase"
+    );
     // Every acknowledged put is there exactly once, in write order.
     let puts: Vec<u64> = records
         .iter()
@@ -203,7 +186,10 @@ async fn kill_9_while_a_consumer_reads_then_it_resumes_without_gaps_or_duplicate
             }
             _ => {
                 let img = d.new_image().unwrap();
-                rebuilt.insert(pk, img.iter().map(|(k, v)| (k.clone(), to_ddb(v))).collect());
+                rebuilt.insert(
+                    pk,
+                    img.iter().map(|(k, v)| (k.clone(), to_ddb(v))).collect(),
+                );
             }
         }
     }
