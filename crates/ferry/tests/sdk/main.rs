@@ -34,6 +34,7 @@ mod s3_edges;
 mod s3_framing;
 mod s3_multipart;
 mod streams;
+mod streams_durability;
 mod tables;
 mod transactions;
 mod validations;
