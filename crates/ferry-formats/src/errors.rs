@@ -89,6 +89,10 @@ pub mod msg {
         format!("Invalid Ion: values are nested deeper than {limit} levels")
     }
 
+    /// A text symbol ID (`$123`) with 20 or more significant digits: no
+    /// symbol table is that large (ion-rs 1.2 panics parsing it).
+    pub const ION_SYMBOL_ID_OUT_OF_RANGE: &str = "Invalid Ion: a symbol ID is out of range";
+
     pub const ION_NOT_A_STRUCT: &str =
         "Invalid Ion item: the top-level value is not a struct with an Item field";
     pub const ION_MISSING_ITEM: &str = "Invalid Ion item: the struct has no Item field";

@@ -95,7 +95,18 @@ pub(crate) struct Framer {
     pub(crate) chunk: Vec<u8>,
     pub(crate) too_deep: bool,
     pub(crate) too_long: bool,
+    /// A symbol ID (`$` then digits, outside strings, comments and
+    /// identifiers) with 20 or more significant digits.
+    pub(crate) bad_symbol_id: bool,
+    /// The previous byte of normal text, and the significant digits of the
+    /// symbol ID being read (`None`: not in one).
+    sid_prev: u8,
+    sid_digits: Option<u32>,
 }
+
+/// Significant digits from which a text symbol ID is refused (usize::MAX
+/// has 20; ion-rs 1.2 unwraps the parse of the digits).
+const MAX_SID_DIGITS: u32 = 20;
 
 impl Framer {
     pub(crate) fn new() -> Self {
@@ -108,7 +119,31 @@ impl Framer {
             chunk: Vec::with_capacity(4096),
             too_deep: false,
             too_long: false,
+            bad_symbol_id: false,
+            sid_prev: 0,
+            sid_digits: None,
         }
+    }
+
+    /// Follows symbol IDs through normal text, one byte at a time.
+    fn sid_track(&mut self, b: u8) {
+        self.sid_digits = match (b, self.sid_digits) {
+            (b'$', _)
+                if !(self.sid_prev.is_ascii_alphanumeric()
+                    || matches!(self.sid_prev, b'_' | b'$')) =>
+            {
+                Some(0)
+            }
+            (b'0', Some(0)) => Some(0),
+            (b'0'..=b'9', Some(n)) => {
+                if n + 1 >= MAX_SID_DIGITS {
+                    self.bad_symbol_id = true;
+                }
+                Some(n + 1)
+            }
+            _ => None,
+        };
+        self.sid_prev = b;
     }
 
     fn reset_chunk(&mut self) {
@@ -116,6 +151,7 @@ impl Framer {
         self.has_content = false;
         self.too_deep = false;
         self.too_long = false;
+        self.bad_symbol_id = false;
         self.last_sig = [0; 2];
     }
 
@@ -212,6 +248,9 @@ impl Framer {
 
     /// A run of [`PLAIN`] bytes (and commas inside values) in the normal state.
     fn plain_run(&mut self, run: &[u8]) {
+        for &b in run {
+            self.sid_track(b);
+        }
         self.has_content = true;
         self.last_sig = match run {
             [.., a, b] => [*a, *b],
@@ -233,6 +272,12 @@ impl Framer {
     }
 
     fn step(&mut self, b: u8) -> Action {
+        if matches!(self.state, State::Normal) {
+            self.sid_track(b);
+        } else {
+            self.sid_digits = None;
+            self.sid_prev = b;
+        }
         loop {
             match self.state {
                 State::Normal => return self.step_normal(b),

@@ -98,6 +98,9 @@ impl<R: BufRead> IonReader<R> {
                 } else if framer.too_deep {
                     self.pending
                         .push_back(Err(RecordError::new(msg::ion_nesting_too_deep(MAX_DEPTH))));
+                } else if framer.bad_symbol_id {
+                    self.pending
+                        .push_back(Err(RecordError::new(msg::ION_SYMBOL_ID_OUT_OF_RANGE)));
                 } else if let Some(items) = fast::parse_chunk(&framer.chunk) {
                     self.pending.extend(items.into_iter().map(Ok));
                 } else {

@@ -744,9 +744,38 @@ fn fuzz_binary_ion_length_overflow() {
         .take(100)
         .collect();
     let seen = format!("{results:?}");
-    assert!(
-        seen.contains("Invalid Ion: invalid value length"),
-        "{seen}"
-    );
+    assert!(seen.contains("Invalid Ion: invalid value length"), "{seen}");
 }
 
+/// Found by the `import_ion` fuzz target: ion-rs 1.2.0 unwraps the parse of
+/// a text symbol ID's digits (`lazy/text/buffer.rs:1045`), which overflows
+/// past usize. The framer refuses such an ID before ion-rs sees it; leading
+/// zeros, strings, comments and identifiers containing `$` are not IDs.
+#[test]
+fn fuzz_text_symbol_id_overflow() {
+    let big = format!("${}", "9".repeat(20));
+    let records = |text: &str| -> Vec<Result<usize, String>> {
+        IonReader::new(Cursor::new(text.as_bytes().to_vec()))
+            .take(10)
+            .map(|r| match r {
+                Ok(rec) => rec.item.map(|i| i.len()).map_err(|e| e.message),
+                Err(e) => Err(e.to_string()),
+            })
+            .collect()
+    };
+    let refused = Err("Invalid Ion: a symbol ID is out of range".to_string());
+    assert_eq!(
+        records(&format!("{{Item:{{a:{big}}}}}\n")),
+        vec![refused.clone()]
+    );
+    let fuzz = "$000000000800000000000000000000000000000000000\u{c7}\u{cf}00";
+    assert_eq!(records(fuzz).first(), Some(&refused));
+    // Not symbol IDs: an ID with leading zeros, a string, an identifier.
+    for fine in [
+        format!("{{Item:{{a:$0000000000000000000000004}}}}\n"),
+        format!("{{Item:{{a:\"{big}\"}}}}\n"),
+        format!("{{Item:{{a:x{big}}}}}\n"),
+    ] {
+        assert_ne!(records(&fine).first(), Some(&refused), "{fine}");
+    }
+}
