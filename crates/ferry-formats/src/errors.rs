@@ -93,6 +93,9 @@ pub mod msg {
     /// symbol table is that large (ion-rs 1.2 panics parsing it).
     pub const ION_SYMBOL_ID_OUT_OF_RANGE: &str = "Invalid Ion: a symbol ID is out of range";
 
+    /// A text Ion record that is not UTF-8.
+    pub const ION_TEXT_NOT_UTF8: &str = "Invalid Ion: the text is not valid UTF-8";
+
     pub const ION_NOT_A_STRUCT: &str =
         "Invalid Ion item: the top-level value is not a struct with an Item field";
     pub const ION_MISSING_ITEM: &str = "Invalid Ion item: the struct has no Item field";

@@ -103,6 +103,11 @@ impl<R: BufRead> IonReader<R> {
                         .push_back(Err(RecordError::new(msg::ION_SYMBOL_ID_OUT_OF_RANGE)));
                 } else if let Some(items) = fast::parse_chunk(&framer.chunk) {
                     self.pending.extend(items.into_iter().map(Ok));
+                } else if std::str::from_utf8(&framer.chunk).is_err() {
+                    // Text Ion is UTF-8; ion-rs 1.2 panics on a quoted symbol
+                    // that is not.
+                    self.pending
+                        .push_back(Err(RecordError::new(msg::ION_TEXT_NOT_UTF8)));
                 } else {
                     parse_chunk_with_ion_rs(&framer.chunk, &mut self.pending);
                 }

@@ -779,3 +779,22 @@ fn fuzz_text_symbol_id_overflow() {
         assert_ne!(records(&fine).first(), Some(&refused), "{fine}");
     }
 }
+
+/// Found by the `import_ion` fuzz target: ion-rs 1.2.0 expects a quoted
+/// symbol it lexed to be UTF-8 (`lazy/text/matched.rs:846`). A text record
+/// that is not UTF-8 is refused before ion-rs sees it.
+#[test]
+fn fuzz_text_not_utf8() {
+    let mut data = b"{Item:{a:'sym".to_vec();
+    data.push(0xBD);
+    data.extend_from_slice(b"bol'}}\n");
+    let results: Vec<String> = IonReader::new(Cursor::new(data))
+        .take(10)
+        .map(|r| format!("{r:?}"))
+        .collect();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(
+        results[0].contains("Invalid Ion: the text is not valid UTF-8"),
+        "{results:?}"
+    );
+}
