@@ -296,6 +296,20 @@ pub async fn open(config: Config) -> anyhow::Result<Instance> {
     })
 }
 
+/// Run one DynamoDB operation in-process (offline mode): `operation` is
+/// the name after `DynamoDB_20120810.` (`DescribeTable`, ...), `body` its
+/// JSON request; the JSON answer, or the error the wire would carry.
+pub async fn call(
+    state: &AppState,
+    operation: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, errors::ApiError> {
+    match router::Operation::parse(operation) {
+        Some(op) => dispatch::dynamodb(state, op, body).await,
+        None => Err(errors::ApiError::unknown_operation()),
+    }
+}
+
 /// Open (see [`open`]), bind and start serving in the current tokio runtime.
 pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
     let listener = tokio::net::TcpListener::bind(config.listen)

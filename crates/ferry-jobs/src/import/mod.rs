@@ -65,6 +65,17 @@ pub enum StartError {
     /// LimitExceededException.
     #[error("{0}")]
     LimitExceeded(String),
+    /// An import into an existing table (Ferry's extension) was refused:
+    /// ResourceNotFoundException when the table does not exist.
+    #[error("Requested resource not found: Table: {0} not found")]
+    NoTable(String),
+    /// ResourceInUseException: the table is not ACTIVE, or another import
+    /// into it runs.
+    #[error("{0}")]
+    TableBusy(String),
+    /// ValidationException: the key schema differs from the table's.
+    #[error("{0}")]
+    KeyMismatch(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -170,9 +181,13 @@ impl Imports {
             .records
             .values()
             .any(|r| r.status == ImportStatus::InProgress && r.table_name == name);
-        if self.engine.table(&name).is_some() || target_busy {
-            return Err(StartError::TableExists(name));
-        }
+        let existing = self.engine.table(&name).map(|t| t.def());
+        let into = match (req.into_existing, existing) {
+            (false, None) if !target_busy => None,
+            (false, _) => return Err(StartError::TableExists(name)),
+            (true, None) => return Err(StartError::NoTable(name)),
+            (true, Some(def)) => Some(check_existing(&req, def, target_busy)?),
+        };
         let in_progress = reg
             .records
             .values()
@@ -181,9 +196,15 @@ impl Imports {
         if in_progress >= MAX_IN_PROGRESS {
             return Err(StartError::LimitExceeded(LIMIT_MESSAGE.into()));
         }
-        let rec = job::new_record(req, now, self.engine.clock().now());
+        let now_micros = self.engine.clock().now();
+        let rec = match into {
+            Some(def) => job::new_record_into(req, def, now, now_micros),
+            None => job::new_record(req, now, now_micros),
+        };
         self.store.put(&rec)?;
-        if let Err(e) = self.engine.create_table(rec.table.clone()) {
+        if !rec.into_existing
+            && let Err(e) = self.engine.create_table(rec.table.clone())
+        {
             let _ = self.store.delete(&rec.id);
             return Err(match e {
                 StorageError::TableExists(n) => StartError::TableExists(n),
@@ -352,6 +373,29 @@ impl Imports {
             }
         }
     }
+}
+
+/// An import into the existing table `def` (Ferry's extension) needs it
+/// ACTIVE, with no other import into it running, and with the request's key
+/// schema. The messages are Ferry's own (AWS has no such import).
+fn check_existing(
+    req: &ImportRequest,
+    def: ferry_model::TableDef,
+    busy: bool,
+) -> Result<ferry_model::TableDef, StartError> {
+    if busy || def.status != ferry_model::TableStatus::Active {
+        return Err(StartError::TableBusy(format!(
+            "Table {} is not ACTIVE or another import into it is in progress",
+            def.name
+        )));
+    }
+    if def.key != req.table.key {
+        return Err(StartError::KeyMismatch(format!(
+            "One or more parameter values were invalid: the key schema of TableCreationParameters does not match the key schema of table {}",
+            def.name
+        )));
+    }
+    Ok(def)
 }
 
 /// A table name DynamoDB accepts: 3–255 of `[a-zA-Z0-9_.-]`.

@@ -10,6 +10,11 @@
 //!   IdempotentParameterMismatch), for any differing parameter;
 //! - `S3BucketOwner` is reported as the account when not given;
 //! - ListImports lists in start order; its `NextToken` is 112+ hex digits.
+//!
+//! Ferry's extension: `"FerryIntoExistingTable": true` in an ImportTable
+//! request upserts into the existing table named by
+//! `TableCreationParameters` (same key schema; the table stays ACTIVE)
+//! instead of creating it. `ferry import --into-existing` sends it.
 
 mod validate;
 pub mod wire;
@@ -110,6 +115,11 @@ pub async fn import_table(state: &AppState, body: &[u8]) -> Result<ImportTableOu
             ),
             StartError::Conflict(m) => ApiError::new(ErrorCode::ImportConflictException, m),
             StartError::LimitExceeded(m) => ApiError::new(ErrorCode::LimitExceededException, m),
+            e @ StartError::NoTable(_) => {
+                ApiError::new(ErrorCode::ResourceNotFoundException, e.to_string())
+            }
+            StartError::TableBusy(m) => ApiError::new(ErrorCode::ResourceInUseException, m),
+            StartError::KeyMismatch(m) => ApiError::validation(m),
             StartError::Storage(e) => e.into(),
         })
     })

@@ -59,6 +59,10 @@ pub struct ImportTableInput {
     pub input_format_options: Option<InputFormatOptionsW>,
     pub input_compression_type: Option<String>,
     pub table_creation_parameters: Option<TableCreationParametersW>,
+    /// Ferry's extension, not in AWS's model: `true` imports into the
+    /// existing table `TableCreationParameters.TableName` (same key schema)
+    /// instead of creating it (`docs/design/import.md`).
+    pub ferry_into_existing_table: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

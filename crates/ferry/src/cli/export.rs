@@ -130,14 +130,6 @@ fn request(
     Ok(body)
 }
 
-fn api_error(e: ferry_server::errors::ApiError) -> CliError {
-    CliError::usage(format!(
-        "{}: {}",
-        e.code.name(),
-        e.message.unwrap_or_default()
-    ))
-}
-
 /// Where the export request goes.
 enum Conn<'a> {
     Offline(&'a ferry_server::AppState),
@@ -161,7 +153,7 @@ impl Conn<'_> {
                 .await
                 .map(|o| serde_json::to_value(o).unwrap_or_default()),
         };
-        out.map_err(api_error)
+        out.map_err(offline::api_error)
     }
 
     /// Start the export and poll it to its end; its final description.

@@ -46,3 +46,27 @@ pub async fn open(data_dir: &Path) -> Result<ferry_server::Instance, CliError> {
         }))
     })
 }
+
+/// A request the in-process handlers refused: a usage error `Code:
+/// message`, as online mode prints it.
+pub fn api_error(e: ferry_server::errors::ApiError) -> CliError {
+    CliError::usage(format!(
+        "{}: {}",
+        e.code.name(),
+        e.message.unwrap_or_default()
+    ))
+}
+
+/// One DynamoDB operation (`DescribeTable`, ...) on the opened data
+/// directory, through the server's dispatch.
+pub async fn call(
+    state: &ferry_server::AppState,
+    operation: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, CliError> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let answer = ferry_server::call(state, operation, &bytes)
+        .await
+        .map_err(api_error)?;
+    Ok(serde_json::from_slice(&answer).unwrap_or_default())
+}
