@@ -184,6 +184,56 @@ async fn limit_and_next_token_walk_every_item_once() {
     );
 }
 
+/// A NextToken belongs to the statement and parameters that issued it:
+/// replayed with another statement or other parameters it is refused
+/// (`NextToken does not match request`); another Limit or ConsistentRead is
+/// accepted.
+#[tokio::test]
+async fn next_token_is_bound_to_its_statement() {
+    let server = TestServer::start().await;
+    let client = music(&server).await;
+    let by_artist = "SELECT * FROM music WHERE artist = ?";
+    let first = client
+        .execute_statement()
+        .statement(by_artist)
+        .parameters(AttributeValue::S("a".into()))
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
+    let token = first.next_token().expect("more pages").to_string();
+    let replay = |statement: &str, artist: &str| {
+        client
+            .execute_statement()
+            .statement(statement)
+            .parameters(AttributeValue::S(artist.into()))
+            .next_token(token.clone())
+    };
+    for (statement, artist) in [
+        (by_artist, "b"),
+        ("SELECT * FROM music WHERE artist = ? AND title <> 'x'", "a"),
+        ("select * from music where artist = ?", "a"),
+    ] {
+        assert_validation(
+            replay(statement, artist).limit(1).send().await,
+            "NextToken does not match request",
+        );
+    }
+    let rest = replay(by_artist, "a")
+        .limit(10)
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.items().len(), 2, "the two items after the first");
+    assert_eq!(rest.next_token(), None);
+    let mut all = first.items().to_vec();
+    all.extend(rest.items().iter().cloned());
+    let mut t = titles(&all);
+    t.dedup();
+    assert_eq!(t.len(), 3);
+}
+
 #[tokio::test]
 async fn select_from_an_index() {
     let server = TestServer::start().await;
