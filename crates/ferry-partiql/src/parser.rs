@@ -7,8 +7,8 @@
 //! `<`, `<=`, `>`, `>=`, `BETWEEN`, `IN`, `IS`), `+`/`-`, terms.
 
 use crate::ast::{
-    Action, CmpOp, Delete, Expr, Insert, Path, PathElem, Returning, Select, Source, Statement,
-    Update,
+    Action, CmpOp, Delete, Expr, Insert, OrderTerm, Path, PathElem, Returning, Select, Source,
+    Statement, Update,
 };
 use crate::error::PartiqlError;
 use crate::lexer::{Tok, Token, lex};
@@ -220,10 +220,28 @@ impl Parser {
         let source = self.source("Unexpected term")?;
         self.no_alias()?;
         let filter = self.opt_where()?;
+        let mut order_by = Vec::new();
+        if self.eat_kw("ORDER") {
+            self.expect_kw("BY")?;
+            loop {
+                let path = self.path()?;
+                let descending = if self.eat_kw("DESC") {
+                    true
+                } else {
+                    self.eat_kw("ASC");
+                    false
+                };
+                order_by.push(OrderTerm { path, descending });
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+        }
         Ok(Select {
             projection,
             source,
             filter,
+            order_by,
         })
     }
 

@@ -474,7 +474,7 @@ async fn select(
                 index: index_name,
                 hash: k.hash,
                 sort: k.sort.map(sort_condition),
-                forward: true,
+                forward: p.forward,
                 exclusive_start,
             };
             fill_page(&table, &def, table.query(&spec)?, &plan)

@@ -234,6 +234,70 @@ async fn next_token_is_bound_to_its_statement() {
     assert_eq!(t.len(), 3);
 }
 
+/// `ORDER BY` the sort key of one partition, in pages; DynamoDB's refusals.
+#[tokio::test]
+async fn order_by_the_sort_key_of_one_partition() {
+    let server = TestServer::start().await;
+    let client = music(&server).await;
+    let statement = "SELECT title FROM music WHERE artist = 'a' ORDER BY song DESC";
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .execute_statement()
+            .statement(statement)
+            .limit(2)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        seen.extend(
+            out.items()
+                .iter()
+                .map(|i| i["title"].as_s().unwrap().clone()),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+        assert!(seen.len() < 10, "no end to the pages");
+    }
+    assert_eq!(seen, ["three", "two", "one"]);
+    let asc = exec(
+        &client,
+        "SELECT title FROM music WHERE artist = 'a' ORDER BY artist, song ASC",
+    )
+    .await;
+    let titles: Vec<&str> = asc
+        .iter()
+        .map(|i| i["title"].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(titles, ["one", "two", "three"]);
+    for (statement, message) in [
+        (
+            "SELECT * FROM music ORDER BY song",
+            "Must have WHERE clause in the statement when using ORDER BY clause.",
+        ),
+        (
+            "SELECT * FROM music WHERE artist = 'a' ORDER BY title",
+            "Attribute title in ORDER BY clause must be part of the primary key",
+        ),
+        (
+            "SELECT * FROM music WHERE song = 1 ORDER BY song",
+            "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.",
+        ),
+        (
+            "SELECT * FROM music WHERE artist IN ['a', 'b'] ORDER BY song",
+            "Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause.",
+        ),
+    ] {
+        assert_validation(
+            client.execute_statement().statement(statement).send().await,
+            message,
+        );
+    }
+}
+
 #[tokio::test]
 async fn select_from_an_index() {
     let server = TestServer::start().await;
