@@ -17,6 +17,7 @@ mod lexer;
 mod order;
 mod parser;
 mod plan;
+mod reserved;
 mod translate;
 mod values;
 

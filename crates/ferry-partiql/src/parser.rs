@@ -12,61 +12,11 @@ use crate::ast::{
 };
 use crate::error::PartiqlError;
 use crate::lexer::{Tok, Token, lex};
+use crate::reserved::{is_reserved, is_structural};
 
 const LEFTOVER: &str = "Unexpected token after expression";
 const NO_RHS: &str = "Missing right-hand side expression of infix operator";
 const ON_INDEX: &str = "This operation is not supported on an index";
-
-/// Words that cannot name an attribute or table unquoted.
-const RESERVED: &[&str] = &[
-    "ALL",
-    "AND",
-    "AS",
-    "ASC",
-    "BETWEEN",
-    "BY",
-    "CASE",
-    "CAST",
-    "CREATE",
-    "DELETE",
-    "DESC",
-    "DISTINCT",
-    "DROP",
-    "ELSE",
-    "END",
-    "EXISTS",
-    "FALSE",
-    "FROM",
-    "GROUP",
-    "HAVING",
-    "IN",
-    "INSERT",
-    "INTO",
-    "IS",
-    "JOIN",
-    "LIKE",
-    "LIMIT",
-    "MISSING",
-    "NOT",
-    "NULL",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "PAD",
-    "REMOVE",
-    "RETURNING",
-    "SELECT",
-    "SET",
-    "THEN",
-    "TRUE",
-    "UNION",
-    "UPDATE",
-    "VALUE",
-    "VALUES",
-    "WHEN",
-    "WHERE",
-];
 
 /// Reserved words that are operators (a term cannot start with them).
 const OPERATOR_WORDS: &[&str] = &["AND", "OR", "IS", "LIKE", "BETWEEN", "IN"];
@@ -95,10 +45,6 @@ struct Parser {
     toks: Vec<Token>,
     pos: usize,
     params: usize,
-}
-
-fn is_reserved(w: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(w))
 }
 
 impl Parser {
@@ -594,7 +540,8 @@ impl Parser {
                 self.bump();
                 Ok(Expr::Null)
             }
-            Tok::Word(w) if !is_reserved(&w) && self.peek_at(1) == &Tok::Punct("(") => {
+            // A function may bear a reserved name (`size`, `upper`).
+            Tok::Word(w) if !is_structural(&w) && self.peek_at(1) == &Tok::Punct("(") => {
                 self.bump();
                 self.bump();
                 let args = self.items(")")?;

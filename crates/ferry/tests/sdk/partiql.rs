@@ -102,7 +102,7 @@ async fn insert_then_select_by_key_and_by_scan() {
     )
     .await;
     assert_eq!(titles(&filtered), ["one"]);
-    let missing = exec(&client, "SELECT * FROM music WHERE artist = 'a' AND nothing IS MISSING AND title IS NOT MISSING AND song BETWEEN 1 AND 2").await;
+    let missing = exec(&client, "SELECT * FROM music WHERE artist = 'a' AND absent IS MISSING AND title IS NOT MISSING AND song BETWEEN 1 AND 2").await;
     assert_eq!(titles(&missing), ["one", "two"]);
     let funcs = exec(&client, "SELECT * FROM music WHERE contains(tags, 'x') AND attribute_type(info, 'M') AND size(title) = 3").await;
     assert_eq!(titles(&funcs), ["one", "two", "uno"]);
@@ -557,6 +557,33 @@ async fn delete_returning_and_conditions() {
             .await,
         "Invalid returning clause: RETURNING MODIFIED OLD *. Only RETURNING ALL OLD * is allowed in DELETE statements.",
     );
+}
+
+#[tokio::test]
+async fn reserved_words_need_quotes() {
+    let server = TestServer::start().await;
+    let client = music(&server).await;
+    for statement in [
+        "SELECT * FROM music WHERE artist = 'a' AND size = 1",
+        "SELECT key FROM music WHERE artist = 'a'",
+        "UPDATE music SET timestamp = 1 WHERE artist = 'a' AND song = 1",
+    ] {
+        assert_validation(
+            client.execute_statement().statement(statement).send().await,
+            "Statement wasn't well formed, can't be processed: Unexpected keyword",
+        );
+    }
+    exec(
+        &client,
+        "UPDATE music SET \"timestamp\" = 1 WHERE artist = 'a' AND song = 1",
+    )
+    .await;
+    let rows = exec(
+        &client,
+        "SELECT \"timestamp\" FROM music WHERE artist = 'a' AND \"timestamp\" = 1 AND size(tags) = 2",
+    )
+    .await;
+    assert_eq!(rows.len(), 1);
 }
 
 #[tokio::test]
