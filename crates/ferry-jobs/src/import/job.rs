@@ -337,7 +337,6 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
     );
     errlog.flush();
     let read = started.elapsed();
-    drop(bulk);
     let finished = loader.map_or(Ok(()), BulkLoader::finish);
     tracing::info!(
         import = %rec.arn,
