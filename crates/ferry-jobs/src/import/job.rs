@@ -288,19 +288,7 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
         save(imports, &rec);
     }
 
-    let csv = rec
-        .format_options
-        .as_ref()
-        .and_then(|o| o.csv.as_ref())
-        .map(|c| {
-            let mut delimiter = [0u8; 4];
-            ferry_formats::csv::CsvOptions {
-                delimiter: c
-                    .delimiter
-                    .map_or(b',', |d| d.encode_utf8(&mut delimiter).as_bytes()[0]),
-                header: c.header_list.clone(),
-            }
-        });
+    let csv = super::check::csv_options(rec.format_options.as_ref());
     let plan = Plan {
         bucket: &rec.source.bucket,
         objects: &objects,

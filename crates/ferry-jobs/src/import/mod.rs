@@ -7,6 +7,7 @@
 //! recovery rule. The server (`ferry-server/src/imports.rs`) owns the wire
 //! shapes and parameter validation; this module owns everything after.
 
+pub mod check;
 mod errlog;
 mod job;
 pub mod objects;
@@ -338,6 +339,45 @@ impl Imports {
             }
             Err(e) => tracing::error!(error = %e, "cannot start an import thread"),
         }
+    }
+
+    /// ImportTable with Ferry's `FerryDryRun`: read and validate the source
+    /// exactly as the import would, creating, recording and logging nothing;
+    /// the report of [`check::dry_run`]. Blocking.
+    pub fn dry_run(&self, req: &ImportRequest) -> serde_json::Value {
+        let compression = req.compression.unwrap_or(InputCompression::None);
+        let prefix = req.source.key_prefix.clone().unwrap_or_default();
+        let listed = match self
+            .source
+            .list(&req.source.bucket, &prefix, MAX_OBJECTS + 1)
+        {
+            Ok(list) if list.len() > MAX_OBJECTS => Err(Failure {
+                code: job::TOO_MANY_OBJECTS_CODE.into(),
+                message: job::too_many_objects_message(),
+            }),
+            Ok(list) => Ok(list),
+            Err(e) => Err(e.failure()),
+        };
+        let listed = match listed {
+            Ok(l) => l,
+            Err(f) => return check::failed(req.format, compression, f),
+        };
+        let plan = pipeline::Plan {
+            bucket: &req.source.bucket,
+            objects: &listed,
+            format: req.format,
+            compression,
+            csv: check::csv_options(req.format_options.as_ref()),
+            key_types: check::key_types(&req.table),
+            table: &req.table,
+        };
+        check::dry_run(
+            &plan,
+            &self.config.pipeline,
+            self.source.as_ref(),
+            &pipeline::Live::default(),
+            &self.shutting_down,
+        )
     }
 
     /// Ask running imports to stop (they stay IN_PROGRESS and resume on

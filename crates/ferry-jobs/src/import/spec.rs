@@ -270,21 +270,7 @@ impl ImportRecord {
     /// The key attributes (table and GSI keys) with their types: CSV columns
     /// with these names get these types, every other column is a string.
     pub fn key_types(&self) -> std::collections::HashMap<String, ScalarType> {
-        let mut types = std::collections::HashMap::new();
-        let mut add = |a: &ferry_model::KeyAttr| {
-            types.insert(a.name.clone(), a.ty);
-        };
-        add(&self.table.key.hash);
-        if let Some(r) = &self.table.key.range {
-            add(r);
-        }
-        for index in &self.table.indexes {
-            add(&index.key.hash);
-            if let Some(r) = &index.key.range {
-                add(r);
-            }
-        }
-        types
+        super::check::key_types(&self.table)
     }
 }
 

@@ -228,6 +228,9 @@ async fn drive(
     let started = ferry_server::imports::import_table(state, &bytes)
         .await
         .map_err(offline::api_error)?;
+    let ferry_server::imports::wire::ImportTableAnswer::Started(started) = started else {
+        return Err(CliError::failed("ImportTable answered a dry run"));
+    };
     let arn = started.import_table_description.import_arn;
     let total = (resolved.compression == InputCompression::None).then_some(resolved.total_bytes);
     let mut progress = Progress::new(output, "imported", total);
@@ -256,7 +259,11 @@ async fn drive(
 
 /// Upload the resolved local objects to the server's S3, under a fresh
 /// prefix of [`UPLOAD_BUCKET`]; the location to import from.
-async fn upload(api: &Api, resolved: &Resolved, output: OutputArgs) -> Result<Location, CliError> {
+pub async fn upload(
+    api: &Api,
+    resolved: &Resolved,
+    output: OutputArgs,
+) -> Result<Location, CliError> {
     api.ensure_bucket(UPLOAD_BUCKET).await?;
     let from = &resolved.location;
     let to = Location {
