@@ -135,9 +135,9 @@ pub async fn import_table(state: &AppState, body: &[u8]) -> Result<ImportTableAn
         })
     })
     .await?;
-    Ok(ImportTableAnswer::Started(ImportTableOutput {
+    Ok(ImportTableAnswer::Started(Box::new(ImportTableOutput {
         import_table_description: describe(&view),
-    }))
+    })))
 }
 
 pub async fn describe_import(state: &AppState, body: &[u8]) -> Result<ImportTableOutput, ApiError> {

@@ -124,7 +124,7 @@ pub struct ImportTableOutput {
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum ImportTableAnswer {
-    Started(ImportTableOutput),
+    Started(Box<ImportTableOutput>),
     DryRun(serde_json::Value),
 }
 
