@@ -20,10 +20,10 @@ use ferry_jobs::import::{
 };
 use serde_json::{Value, json};
 
-use super::import::{request, upload};
+use super::import::{request, server_source};
 use super::online::Api;
 use super::progress::{Progress, Snapshot, print_json};
-use super::source::{LOCAL_BUCKET, Location, Resolved, locate_source, parse_s3_url, resolve};
+use super::source::{Resolved, locate_source, resolve};
 use super::{CliError, FormatArgs, OutputArgs, TableArgs, table};
 
 #[derive(Args, Debug)]
@@ -137,18 +137,7 @@ async fn online(url: &str, args: &CheckArgs, mut params: Value) -> Result<Value,
     if params.get("TableName").is_none() {
         params["TableName"] = json!("ferry-check");
     }
-    let location = match parse_s3_url(&args.source) {
-        Some((bucket, prefix)) => Location {
-            client: api.s3(),
-            bucket,
-            prefix,
-        },
-        None => locate_source(&args.source)?,
-    };
-    let mut resolved = resolve(location, &args.format, args.output.quiet).await?;
-    if resolved.location.bucket == LOCAL_BUCKET {
-        resolved.location = upload(&api, &resolved, args.output).await?;
-    }
+    let resolved = server_source(&api, &args.source, &args.format, args.output).await?;
     let mut body = request(&resolved, &args.format, params);
     body["FerryDryRun"] = json!(true);
     api.call("DynamoDB_20120810.ImportTable", &body).await

@@ -257,6 +257,29 @@ async fn drive(
     Ok(report(output, &progress, description, errors))
 }
 
+/// SOURCE for a running server: an `s3://` URL names the server's own
+/// buckets; local files are uploaded to its S3 first.
+pub async fn server_source(
+    api: &Api,
+    source: &str,
+    format: &FormatArgs,
+    output: OutputArgs,
+) -> Result<Resolved, CliError> {
+    let location = match parse_s3_url(source) {
+        Some((bucket, prefix)) => Location {
+            client: api.s3(),
+            bucket,
+            prefix,
+        },
+        None => locate_source(source)?,
+    };
+    let mut resolved = resolve(location, format, output.quiet).await?;
+    if resolved.location.bucket == LOCAL_BUCKET {
+        resolved.location = upload(api, &resolved, output).await?;
+    }
+    Ok(resolved)
+}
+
 /// Upload the resolved local objects to the server's S3, under a fresh
 /// prefix of [`UPLOAD_BUCKET`]; the location to import from.
 pub async fn upload(
@@ -327,18 +350,7 @@ async fn run_online(url: &str, args: &ImportArgs) -> Result<u8, CliError> {
             existing_parameters(args, &answer)?
         }
     };
-    let location = match parse_s3_url(&args.source) {
-        Some((bucket, prefix)) => Location {
-            client: api.s3(),
-            bucket,
-            prefix,
-        },
-        None => locate_source(&args.source)?,
-    };
-    let mut resolved = resolve(location, &args.format, args.output.quiet).await?;
-    if resolved.location.bucket == LOCAL_BUCKET {
-        resolved.location = upload(&api, &resolved, args.output).await?;
-    }
+    let resolved = server_source(&api, &args.source, &args.format, args.output).await?;
     let body = import_request(args, &resolved, params);
     let started = api.call("DynamoDB_20120810.ImportTable", &body).await?;
     let arn = started["ImportTableDescription"]["ImportArn"].clone();
