@@ -246,13 +246,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             session_token: None,
             virtual_hosted: args.s3_virtual_hosted,
         });
+    let data_dir = (!args.in_memory).then_some(args.data_dir);
     let config = ferry_server::Config {
         listen: args.listen,
-        data_dir: if args.in_memory {
-            None
-        } else {
-            Some(args.data_dir)
-        },
+        data_dir: data_dir.clone(),
         region: args.region,
         account_id: args.account_id,
         credentials,
@@ -266,7 +263,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         body_memory_limit: args.body_memory_mb.saturating_mul(1024 * 1024),
     };
-    let handle = ferry_server::start(config).await?;
+    let handle = ferry_server::start(config).await.map_err(|e| {
+        match data_dir
+            .as_deref()
+            .and_then(|d| cli::offline::in_use_message(d, &e))
+        {
+            Some(m) => anyhow::anyhow!(m),
+            None => e,
+        }
+    })?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "ferry listening on http://{}", handle.local_addr)?;

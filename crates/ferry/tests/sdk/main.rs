@@ -5,6 +5,7 @@ mod common;
 
 mod backups;
 mod backups_faults;
+mod backups_in_use;
 mod capacity;
 mod control;
 mod durability;
