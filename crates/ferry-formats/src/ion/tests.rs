@@ -772,7 +772,7 @@ fn fuzz_text_symbol_id_overflow() {
     assert_eq!(records(fuzz).first(), Some(&refused));
     // Not symbol IDs: an ID with leading zeros, a string, an identifier.
     for fine in [
-        format!("{{Item:{{a:$0000000000000000000000004}}}}\n"),
+        "{Item:{a:$0000000000000000000000004}}\n".to_string(),
         format!("{{Item:{{a:\"{big}\"}}}}\n"),
         format!("{{Item:{{a:x{big}}}}}\n"),
     ] {
