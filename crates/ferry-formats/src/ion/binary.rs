@@ -107,7 +107,13 @@ impl BinaryFramer {
                 Some(true) => return Ok(Some(BinaryChunk::TooDeep)),
                 None => return Ok(Some(BinaryChunk::Corrupt("invalid value length"))),
             }
-            if t == 0xE && first_annotation(&self.value[header_len..]) == Some(ION_SYMBOL_TABLE_SID)
+            // A local symbol table: a struct annotated `$ion_symbol_table`
+            // (anything else so annotated is an ordinary value, read once:
+            // kept as a table it would be read again with every later value).
+            let body = &self.value[header_len..];
+            if t == 0xE
+                && first_annotation(body) == Some(ION_SYMBOL_TABLE_SID)
+                && annotated_type(body) == Some(0xD)
             {
                 if self.symbol_tables.len() + self.value.len() > MAX_RECORD_BYTES {
                     return Ok(Some(BinaryChunk::Corrupt("symbol tables too large")));
@@ -182,6 +188,13 @@ fn depth_exceeds(value: &[u8], max: usize) -> Option<bool> {
 fn first_annotation(body: &[u8]) -> Option<u64> {
     let (_, used) = var_uint(body)?;
     Some(var_uint(&body[used..])?.0)
+}
+
+/// The type code of the value an annotation wrapper's body wraps.
+fn annotated_type(body: &[u8]) -> Option<u8> {
+    let (annot_len, used) = var_uint(body)?;
+    let at = used.checked_add(usize::try_from(annot_len).ok()?)?;
+    Some(body.get(at)? >> 4)
 }
 
 fn var_uint(bytes: &[u8]) -> Option<(u64, usize)> {

@@ -798,3 +798,16 @@ fn fuzz_text_not_utf8() {
         "{results:?}"
     );
 }
+
+/// Found by the `import_ion` fuzz target: an int annotated
+/// `$ion_symbol_table` was kept as a symbol table and so read again with
+/// every later value (one error record per value and per repetition). Only
+/// a struct so annotated is a symbol table; this one is read once.
+#[test]
+fn fuzz_binary_symbol_table_must_be_a_struct() {
+    let mut data = vec![0xe0, 0x01, 0x00, 0xea, 0xed, 0x81, 0x83, 0x2a];
+    data.extend_from_slice(&[0x78; 10]);
+    data.extend_from_slice(&[0x4f; 30]);
+    let n = IonReader::new(Cursor::new(data.clone())).take(1000).count();
+    assert!(n <= data.len(), "{n} records from {} bytes", data.len());
+}
