@@ -17,4 +17,6 @@ pub use write::{
 };
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
