@@ -95,12 +95,11 @@ pub(crate) struct Framer {
     pub(crate) chunk: Vec<u8>,
     pub(crate) too_deep: bool,
     pub(crate) too_long: bool,
-    /// A symbol ID (`$` then digits, outside strings, comments and
-    /// identifiers) with 20 or more significant digits.
+    /// A symbol ID (`$` then digits, outside strings and comments) with 20
+    /// or more significant digits.
     pub(crate) bad_symbol_id: bool,
-    /// The previous byte of normal text, and the significant digits of the
-    /// symbol ID being read (`None`: not in one).
-    sid_prev: u8,
+    /// The significant digits of the symbol ID being read (`None`: not in
+    /// one).
     sid_digits: Option<u32>,
 }
 
@@ -120,7 +119,6 @@ impl Framer {
             too_deep: false,
             too_long: false,
             bad_symbol_id: false,
-            sid_prev: 0,
             sid_digits: None,
         }
     }
@@ -128,12 +126,10 @@ impl Framer {
     /// Follows symbol IDs through normal text, one byte at a time.
     fn sid_track(&mut self, b: u8) {
         self.sid_digits = match (b, self.sid_digits) {
-            (b'$', _)
-                if !(self.sid_prev.is_ascii_alphanumeric()
-                    || matches!(self.sid_prev, b'_' | b'$')) =>
-            {
-                Some(0)
-            }
+            // Any `$` may start one: after a symbol ID (`$0$123`) ion-rs
+            // starts another. An identifier with `$` and 20 digits in it is
+            // refused too (no export writes one).
+            (b'$', _) => Some(0),
             (b'0', Some(0)) => Some(0),
             (b'0'..=b'9', Some(n)) => {
                 if n + 1 >= MAX_SID_DIGITS {
@@ -143,7 +139,6 @@ impl Framer {
             }
             _ => None,
         };
-        self.sid_prev = b;
     }
 
     fn reset_chunk(&mut self) {
@@ -276,7 +271,6 @@ impl Framer {
             self.sid_track(b);
         } else {
             self.sid_digits = None;
-            self.sid_prev = b;
         }
         loop {
             match self.state {
