@@ -267,14 +267,16 @@ impl Framer {
     }
 
     fn step(&mut self, b: u8) -> Action {
-        if matches!(self.state, State::Normal) {
-            self.sid_track(b);
-        } else {
+        if !matches!(self.state, State::Normal) {
             self.sid_digits = None;
         }
         loop {
             match self.state {
-                State::Normal => return self.step_normal(b),
+                // Tracked here: a byte another state hands back is normal too.
+                State::Normal => {
+                    self.sid_track(b);
+                    return self.step_normal(b);
+                }
                 State::Slash => match b {
                     b'/' => {
                         self.state = State::LineComment;

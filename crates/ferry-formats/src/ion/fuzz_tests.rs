@@ -49,6 +49,9 @@ fn fuzz_text_symbol_id_overflow() {
     );
     let fuzz = "$000000000800000000000000000000000000000000000\u{c7}\u{cf}00";
     assert_eq!(records(fuzz).first(), Some(&refused));
+    // After empty quoted symbols (the framer looks past `''` for `'''`).
+    let quoted = format!("0''0''{big}(");
+    assert_eq!(records(&quoted).first(), Some(&refused));
     // After another symbol ID (ion-rs reads `$0$…` as two).
     let twice = format!("{{Item:{{a:$0{big}}}}}\n");
     assert_eq!(records(&twice).first(), Some(&refused));
