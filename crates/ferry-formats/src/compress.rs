@@ -70,6 +70,10 @@ pub const EXPORT_DEFLATE_LEVEL: u32 = 1;
 /// fast as streaming zlib at the same ratio.
 pub struct GzipBlocks {
     compressor: libdeflater::Compressor,
+    /// libdeflate writes a member here (sized for the largest block seen,
+    /// zeroed once), then it is copied to the output: the output grows by
+    /// the compressed size only, and no page is zeroed per member.
+    scratch: Vec<u8>,
 }
 
 impl GzipBlocks {
@@ -78,6 +82,7 @@ impl GzipBlocks {
         let level = libdeflater::CompressionLvl::new(level.min(12) as i32).unwrap_or_default();
         GzipBlocks {
             compressor: libdeflater::Compressor::new(level),
+            scratch: Vec::new(),
         }
     }
 
@@ -89,13 +94,15 @@ impl GzipBlocks {
             gzip_writer(&mut *out).finish()?;
             return Ok(());
         }
-        let start = out.len();
-        out.resize(start + self.compressor.gzip_compress_bound(data.len()), 0);
+        let bound = self.compressor.gzip_compress_bound(data.len());
+        if self.scratch.len() < bound {
+            self.scratch.resize(bound, 0);
+        }
         let written = self
             .compressor
-            .gzip_compress(data, &mut out[start..])
+            .gzip_compress(data, &mut self.scratch)
             .map_err(io::Error::other)?;
-        out.truncate(start + written);
+        out.extend_from_slice(&self.scratch[..written]);
         Ok(())
     }
 }

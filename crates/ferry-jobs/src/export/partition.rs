@@ -99,7 +99,7 @@ impl FileWriter {
         Ok(FileWriter {
             gz: GzipBlocks::new(level),
             lines: Vec::with_capacity(GZIP_BLOCK + 64 * 1024),
-            packed: Vec::with_capacity(UPLOAD_CHUNK + GZIP_BLOCK),
+            packed: Vec::with_capacity(UPLOAD_CHUNK + UPLOAD_CHUNK / 4),
             out: Output { upload, size: 0 },
             raw: 0,
         })
@@ -125,7 +125,7 @@ impl FileWriter {
         if self.packed.len() >= UPLOAD_CHUNK {
             let chunk = std::mem::replace(
                 &mut self.packed,
-                Vec::with_capacity(UPLOAD_CHUNK + GZIP_BLOCK),
+                Vec::with_capacity(UPLOAD_CHUNK + UPLOAD_CHUNK / 4),
             );
             self.out.send(chunk)?;
         }
