@@ -102,12 +102,27 @@ pub struct User {
     pub policies: Vec<Policy>,
 }
 
-/// The loaded, checked IAM file.
-#[derive(Debug, Clone, Default)]
+/// The loaded, checked IAM file (its `Debug` leaves the secrets out).
+#[derive(Clone, Default)]
 pub struct Iam {
     by_key: HashMap<String, (String, Arc<User>)>,
     external_buckets: HashMap<String, Vec<String>>,
     accounts: Vec<String>,
+}
+
+impl std::fmt::Debug for Iam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut keys: Vec<(&str, &str)> = self
+            .by_key
+            .iter()
+            .map(|(k, (_, user))| (k.as_str(), user.arn.as_str()))
+            .collect();
+        keys.sort_unstable();
+        f.debug_struct("Iam")
+            .field("accounts", &self.accounts)
+            .field("access_keys", &keys)
+            .finish_non_exhaustive()
+    }
 }
 
 /// True for a 12-digit AWS account id.
