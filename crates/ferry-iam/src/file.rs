@@ -102,6 +102,42 @@ pub struct User {
     pub policies: Vec<Policy>,
 }
 
+impl User {
+    /// The global condition keys of a request this user signed from
+    /// `source_ip`: `aws:username`, `aws:PrincipalAccount`,
+    /// `aws:PrincipalArn`, `aws:PrincipalType`, `aws:SecureTransport`
+    /// (Ferry serves plain HTTP) and `aws:SourceIp`.
+    pub fn context(&self, source_ip: Option<std::net::IpAddr>) -> crate::Context {
+        let mut ctx = crate::Context::new();
+        ctx.set("aws:username", self.name.clone());
+        ctx.set("aws:PrincipalAccount", self.account.clone());
+        ctx.set("aws:PrincipalArn", self.arn.clone());
+        ctx.set("aws:PrincipalType", "User");
+        ctx.set("aws:SecureTransport", "false");
+        if let Some(ip) = source_ip {
+            ctx.set("aws:SourceIp", ip.to_string());
+        }
+        ctx
+    }
+}
+
+/// A request's peer address, carried in the HTTP request's extensions from
+/// the connection to whoever authorizes it (`aws:SourceIp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
+impl PeerAddr {
+    /// The address as `aws:SourceIp` shows it (IPv4-mapped IPv6 as IPv4).
+    pub fn source_ip(self) -> std::net::IpAddr {
+        match self.0.ip() {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+            v4 => v4,
+        }
+    }
+}
+
 /// The loaded, checked IAM file (its `Debug` leaves the secrets out).
 #[derive(Clone, Default)]
 pub struct Iam {
@@ -234,6 +270,12 @@ impl Iam {
     /// The declared account ids, in file order.
     pub fn accounts(&self) -> &[String] {
         &self.accounts
+    }
+
+    /// The account that owns what was made before accounts existed (data
+    /// of a server started without an IAM file): the file's first account.
+    pub fn default_account(&self) -> Option<&str> {
+        self.accounts.first().map(String::as_str)
     }
 
     /// True when `account` was granted `bucket` among its `external_buckets`.

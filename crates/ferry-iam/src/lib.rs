@@ -27,7 +27,7 @@ pub use eval::{
     Caller, Decision, DenyReason, Request, ResourceSide, denial_message, evaluate,
     statement_applies,
 };
-pub use file::{Iam, IamFileError, User, is_account_id};
+pub use file::{Iam, IamFileError, PeerAddr, User, is_account_id};
 pub use policy::{
     Effect, Patterns, Policy, PolicyError, PolicyKind, PrincipalMatch, PrincipalPattern,
     Principals, Statement,

@@ -216,7 +216,13 @@ fn new_state(config: Config, engine: Arc<Engine>) -> anyhow::Result<Arc<AppState
         }
         None => ferry_auth::Credentials::new(config.credentials.iter().cloned()),
     });
-    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone());
+    let accounts = config.iam.as_ref().and_then(|iam| {
+        Some(ferry_s3::Accounts {
+            iam: iam.clone(),
+            default_account: iam.default_account()?.to_string(),
+        })
+    });
+    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone(), accounts);
     Ok(Arc::new(AppState {
         config,
         engine,

@@ -16,7 +16,7 @@ mod actions;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use ferry_iam::{Context, Decision, Request, ResourceSide};
+use ferry_iam::{Decision, Request, ResourceSide};
 
 use crate::errors::{ApiError, ErrorCode};
 use crate::router::Route;
@@ -32,35 +32,17 @@ pub struct Caller {
     pub source_ip: Option<IpAddr>,
 }
 
-/// The peer address of a request, put in its extensions by the connection
-/// (`conn.rs`).
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub std::net::SocketAddr);
+pub use ferry_iam::PeerAddr;
 
 impl Caller {
     /// The caller of a request signed with `access_key`, when an IAM file is
     /// loaded and the key is one of its users'.
     pub fn resolve(state: &AppState, access_key: &str, peer: Option<PeerAddr>) -> Option<Caller> {
         let user = state.config.iam.as_ref()?.user_for_key(access_key)?.clone();
-        let source_ip = peer.map(|p| match p.0.ip() {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-            v4 => v4,
-        });
-        Some(Caller { user, source_ip })
-    }
-
-    /// The global condition keys of the request.
-    fn context(&self) -> Context {
-        let mut ctx = Context::new();
-        ctx.set("aws:username", self.user.name.clone());
-        ctx.set("aws:PrincipalAccount", self.user.account.clone());
-        ctx.set("aws:PrincipalArn", self.user.arn.clone());
-        ctx.set("aws:PrincipalType", "User");
-        ctx.set("aws:SecureTransport", "false");
-        if let Some(ip) = self.source_ip {
-            ctx.set("aws:SourceIp", ip.to_string());
-        }
-        ctx
+        Some(Caller {
+            user,
+            source_ip: peer.map(PeerAddr::source_ip),
+        })
     }
 }
 
@@ -75,7 +57,7 @@ fn arn_account(arn: &str) -> Option<&str> {
 
 /// Checks one authorization for `caller`; the refusal is AWS's.
 pub fn check(caller: &Caller, c: &Check) -> Result<(), ApiError> {
-    let mut ctx = caller.context();
+    let mut ctx = caller.user.context(caller.source_ip);
     if let Some(keys) = &c.leading_keys {
         ctx.set_many("dynamodb:LeadingKeys", keys.iter().cloned());
     }

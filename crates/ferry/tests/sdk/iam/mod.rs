@@ -7,6 +7,7 @@
 //! 444455556666 (`Ann`).
 
 mod dynamodb;
+mod s3;
 
 use std::sync::Arc;
 
@@ -36,8 +37,13 @@ pub fn iam_file(dave_policies: &str) -> String {
 
 /// A server with the IAM file of [`iam_file`].
 pub async fn server(dave_policies: &str) -> TestServer {
+    server_in(tempfile::tempdir().unwrap(), dave_policies).await
+}
+
+/// [`server`] on an existing directory (a restart).
+pub async fn server_in(dir: tempfile::TempDir, dave_policies: &str) -> TestServer {
     let iam = ferry_iam::Iam::parse(&iam_file(dave_policies)).expect("the test IAM file loads");
-    TestServer::start_with(|c| c.iam = Some(Arc::new(iam))).await
+    TestServer::start_in(dir, |c| c.iam = Some(Arc::new(iam))).await
 }
 
 /// One policy document allowing `actions` on `resources` (JSON arrays or strings).
