@@ -1,10 +1,8 @@
 //! The IAM file (`ferry serve --iam FILE`): accounts, their users, each
-//! user's access keys and identity-based policies, and the external buckets
-//! an account may reach with the server's `--s3-*` credentials.
+//! user's access keys and identity-based policies.
 //!
 //! ```json
 //! {"accounts": [{"id": "111122223333",
-//!                "external_buckets": ["shared-exports"],
 //!                "users": [{"name": "Dave",
 //!                           "access_keys": [{"id": "AKIAEXAMPLEDAVE", "secret": "..."}],
 //!                           "policies": [{"Version": "2012-10-17", "Statement": [...]}]}]}]}
@@ -34,8 +32,6 @@ struct AccountSpec {
     id: String,
     #[serde(default)]
     users: Vec<UserSpec>,
-    #[serde(default)]
-    external_buckets: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,8 +76,6 @@ pub enum IamFileError {
     DuplicateAccessKey(String),
     #[error("access key {0}: id and secret must not be empty")]
     EmptyKey(String),
-    #[error("account {account}: external bucket name {bucket:?} is empty")]
-    ExternalBucket { account: String, bucket: String },
     #[error("account {account}, user {user}, policy {index}: {source}")]
     Policy {
         account: String,
@@ -142,7 +136,6 @@ impl PeerAddr {
 #[derive(Clone, Default)]
 pub struct Iam {
     by_key: HashMap<String, (String, Arc<User>)>,
-    external_buckets: HashMap<String, Vec<String>>,
     accounts: Vec<String>,
 }
 
@@ -194,12 +187,6 @@ impl Iam {
             if iam.accounts.contains(&account.id) {
                 return Err(IamFileError::DuplicateAccount(account.id));
             }
-            if let Some(b) = account.external_buckets.iter().find(|b| b.is_empty()) {
-                return Err(IamFileError::ExternalBucket {
-                    account: account.id.clone(),
-                    bucket: b.clone(),
-                });
-            }
             let mut names: Vec<&str> = Vec::new();
             for user in &account.users {
                 if !is_user_name(&user.name) {
@@ -248,8 +235,6 @@ impl Iam {
                         .insert(key.id.clone(), (key.secret.clone(), resolved.clone()));
                 }
             }
-            iam.external_buckets
-                .insert(account.id.clone(), account.external_buckets);
             iam.accounts.push(account.id);
         }
         Ok(iam)
@@ -276,12 +261,5 @@ impl Iam {
     /// of a server started without an IAM file): the file's first account.
     pub fn default_account(&self) -> Option<&str> {
         self.accounts.first().map(String::as_str)
-    }
-
-    /// True when `account` was granted `bucket` among its `external_buckets`.
-    pub fn external_bucket_granted(&self, account: &str, bucket: &str) -> bool {
-        self.external_buckets
-            .get(account)
-            .is_some_and(|list| list.iter().any(|b| b == bucket))
     }
 }

@@ -93,7 +93,15 @@ pub fn check(caller: &Caller, c: &Check) -> Result<(), ApiError> {
 /// handler runs. No caller (no IAM file): nothing to check.
 pub fn authorize(state: &AppState, route: Route, body: &[u8]) -> Result<(), ApiError> {
     let Some(caller) = state.caller() else {
-        return Ok(());
+        // With an IAM file every verified key is a user's, so a request
+        // without a caller cannot happen; refuse rather than run it unchecked.
+        return match state.config.iam {
+            Some(_) => Err(ApiError::new(
+                ErrorCode::AccessDeniedException,
+                "Access is denied",
+            )),
+            None => Ok(()),
+        };
     };
     let checks = match route {
         Route::DynamoDb(op) => actions::dynamodb(state, op, body),

@@ -80,6 +80,15 @@ impl TestServer {
         aws_sdk_dynamodb::Client::new(&self.sdk_config_as(access_key, secret).await)
     }
 
+    /// A DynamoDB Streams client signing with the given key.
+    pub async fn streams_as(
+        &self,
+        access_key: &str,
+        secret: &str,
+    ) -> aws_sdk_dynamodbstreams::Client {
+        aws_sdk_dynamodbstreams::Client::new(&self.sdk_config_as(access_key, secret).await)
+    }
+
     /// An S3 client (path-style) signing with the given key.
     pub async fn s3_as(&self, access_key: &str, secret: &str) -> aws_sdk_s3::Client {
         let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config_as(access_key, secret).await)

@@ -430,3 +430,49 @@ async fn partiql_statements_are_checked_as_partiql_actions() {
     );
     assert_eq!(count(&admin, "books").await, 0);
 }
+
+#[tokio::test]
+async fn streams_are_checked_on_their_arn() {
+    let policy = allow(
+        r#""dynamodb:DescribeStream""#,
+        &format!("\"{}/stream/*\"", table_arn("books")),
+    );
+    let server = server(&format!("[{policy}]")).await;
+    let admin = server.dynamodb_as(ADMIN.0, ADMIN.1).await;
+    admin
+        .create_table()
+        .table_name("books")
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .attribute_definitions(attr_def("pk", ScalarAttributeType::S))
+        .key_schema(key_element("pk", KeyType::Hash))
+        .stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::NewImage)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let stream_arn = admin
+        .describe_table()
+        .table_name("books")
+        .send()
+        .await
+        .unwrap()
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .unwrap()
+        .to_string();
+    let dave = server.streams_as(DAVE.0, DAVE.1).await;
+    dave.describe_stream()
+        .stream_arn(&stream_arn)
+        .send()
+        .await
+        .unwrap();
+    let r = dave.list_streams().send().await;
+    let (code, msg) = failure(r);
+    assert_eq!(code, "AccessDeniedException");
+    assert_eq!(msg, not_allowed("dynamodb:ListStreams", "*"));
+}
