@@ -14,6 +14,7 @@ mod external;
 mod faults;
 mod hardening;
 mod http_limits;
+mod iam;
 mod imports;
 mod indexes;
 mod items;
