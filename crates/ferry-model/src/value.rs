@@ -1,6 +1,7 @@
 //! `AttributeValue`, the ten DynamoDB attribute types, `Item`, and `PrimaryKey`.
 //!
-//! The DynamoDB JSON wire form (`{"S":"x"}`) is in `value/wire.rs`.
+//! The DynamoDB JSON wire form (`{"S":"x"}`) is in `value/wire.rs` (serde)
+//! and `value/json.rs` (the direct writer).
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use crate::{KeySchema, Number, ScalarType};
 
 #[cfg(test)]
 mod tests;
+pub mod json;
 pub(crate) mod wire;
 
 pub use wire::serde_error_validation_message;
