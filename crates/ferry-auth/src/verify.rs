@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{
-    ALGORITHM, canonical_path, canonical_query, parse_query, sha256_hex, signature, signing_key,
+    ALGORITHM, cached_signing_key, canonical_path, canonical_query, parse_query, sha256_hex, signature,
     string_to_sign, trim_header_value,
 };
 use crate::{AuthError, Credentials, Principal, SIGNATURE_MISMATCH_MESSAGE};
@@ -445,7 +445,7 @@ pub(crate) fn verify(
         &format!("{date}/{region}/{svc}/{term}"),
         &creq,
     );
-    let expected = signature(&signing_key(secret, date, region, svc), &sts);
+    let expected = signature(&cached_signing_key(secret, date, region, svc), &sts);
     let given = claim.signature.to_ascii_lowercase();
     if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
         return Err(AuthError::InvalidSignature(
