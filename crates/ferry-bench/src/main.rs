@@ -2,7 +2,8 @@
 //! Local side by side (issue 13), from one native load generator that signs
 //! every request with SigV4 like an SDK, over N keep-alive connections.
 //!
-//! Each server gets a fresh on-disk data directory and the same table
+//! Each server gets a fresh data directory (Ferry on disk; the emulators
+//! in memory, their fastest mode) and the same table
 //! (`pk` string key, items of ~140 bytes) preloaded with `--items` items.
 //! Then `--rounds` rounds run; in each, every server in turn (the order
 //! rotates from round to round, so drifting load from other processes

@@ -245,7 +245,7 @@ pub async fn put_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, 
     let table_name = input.table_name.unwrap_or_default();
     let item = input.item.map(|i| i.item).unwrap_or_default();
     let engine = state.engine.clone();
-    blocking(move || {
+    let work = move || {
         let table = active_table(&engine, &table_name)?;
         let def = table.shared_def();
         let key = keys::check_put_item(&def, &item)?;
@@ -263,8 +263,16 @@ pub async fn put_item(state: &AppState, body: &[u8]) -> Result<WriteItemOutput, 
             attributes: if w.return_old { old } else { None },
             item_collection_metrics: collection_metrics(&def, &key, w.metrics),
         })
-    })
-    .await
+    };
+    // Without `--sync` a commit is a memtable insert and a buffered journal
+    // write: cheaper than the hand-off to the blocking pool and back (two
+    // thread wake-ups, most of a single client's PutItem; docs/benchmarks.md).
+    // With `--sync` it waits for an fsync, which must not hold a reactor thread.
+    if state.config.sync {
+        blocking(work).await
+    } else {
+        work()
+    }
 }
 
 pub async fn get_item(state: &AppState, body: &[u8]) -> Result<GetItemOutput, ApiError> {
