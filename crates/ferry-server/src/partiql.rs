@@ -25,7 +25,9 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::items::{
     check_condition, check_update_targets, update_return_values, updated_item, write_error,
 };
-use crate::keys::{check_key_paths, check_start_key, find_index, key_param, page_key_names};
+use crate::keys::{
+    check_key_paths, check_readable, check_start_key, find_index, key_param, page_key_names,
+};
 use crate::paging::{PagePlan, SelectMode, fill_page};
 use crate::query::sort_condition;
 use crate::state::{AppState, blocking};
@@ -395,6 +397,7 @@ async fn select(
             "Strongly consistent read is not supported on Global Secondary Indexes",
         ));
     }
+    check_readable(&table, index.as_ref())?;
     if opts.single_item {
         let full = p.key.as_ref().is_some_and(|k| {
             def.key.range.is_none() || matches!(k.sort, Some(ferry_expr::SortKeyCondition::Eq(_)))

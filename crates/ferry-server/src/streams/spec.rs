@@ -102,6 +102,27 @@ pub fn on_update(
     }
 }
 
+/// Ends the enabled stream of a table about to be deleted: DynamoDB shows a
+/// deleted table's stream DISABLED, readable for 24 hours (the engine keeps
+/// the table's history that long, `Engine::delete_table`).
+pub fn end_on_delete(table: &Table, now: i64) -> Result<(), ApiError> {
+    let mut extra = TableExtra::of(&table.def());
+    let Some(open) = extra
+        .streams
+        .iter_mut()
+        .find(|s| s.disabled_micros.is_none())
+    else {
+        return Ok(());
+    };
+    open.disabled_micros = Some(now);
+    table.update_def(&mut |d| {
+        let mut e = TableExtra::of(d);
+        e.streams = extra.streams.clone();
+        e.store_into(&mut d.extra);
+    })?;
+    Ok(())
+}
+
 /// Tells the engine to keep versions for the streams of a new table.
 pub fn keep_versions(table: &Table) -> Result<(), ApiError> {
     keep_versions_for(table, &TableExtra::of(&table.def()).streams)

@@ -32,6 +32,7 @@ mod s3_auth;
 mod s3_edges;
 mod s3_multipart;
 mod streams;
+mod streams_durability;
 mod tables;
 mod transactions;
 mod validations;
