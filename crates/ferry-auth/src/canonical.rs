@@ -188,7 +188,8 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
 pub fn cached_signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
     type Entry = ([String; 4], [u8; 32]);
     static CACHE: std::sync::Mutex<Vec<Entry>> = std::sync::Mutex::new(Vec::new());
-    let hit = |e: &&Entry| e.0[0] == secret && e.0[1] == date && e.0[2] == region && e.0[3] == service;
+    let hit =
+        |e: &&Entry| e.0[0] == secret && e.0[1] == date && e.0[2] == region && e.0[3] == service;
     if let Ok(cache) = CACHE.lock()
         && let Some((_, key)) = cache.iter().find(hit)
     {

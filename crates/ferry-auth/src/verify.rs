@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{
-    ALGORITHM, cached_signing_key, canonical_path, canonical_query, parse_query, sha256_hex, signature,
-    string_to_sign, trim_header_value,
+    ALGORITHM, cached_signing_key, canonical_path, canonical_query, parse_query, sha256_hex,
+    signature, string_to_sign, trim_header_value,
 };
 use crate::{AuthError, Credentials, Principal, SIGNATURE_MISMATCH_MESSAGE};
 
@@ -315,7 +315,9 @@ fn check_scope<'a>(
         ));
     }
     let basic = format_basic(claim.date);
-    let day = basic.get(..basic.len().saturating_sub(8)).unwrap_or_default();
+    let day = basic
+        .get(..basic.len().saturating_sub(8))
+        .unwrap_or_default();
     if date != day {
         problems.push(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{day}', from '{basic}'."
@@ -498,7 +500,11 @@ mod format_tests {
                 let Some(d) = DateTime::<Utc>::from_timestamp(secs, 0) else {
                     continue;
                 };
-                assert_eq!(format_basic(d), d.format(BASIC_FORMAT).to_string(), "{secs}");
+                assert_eq!(
+                    format_basic(d),
+                    d.format(BASIC_FORMAT).to_string(),
+                    "{secs}"
+                );
             }
             t = t * 21 / 20 + 86_399;
         }

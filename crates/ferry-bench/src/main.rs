@@ -266,7 +266,10 @@ fn report(servers: &[Server], totals: &mut [Vec<Totals>]) {
             );
         }
     }
-    let Some(ferry) = servers.iter().position(|s| matches!(s.kind, Kind::Ferry(_))) else {
+    let Some(ferry) = servers
+        .iter()
+        .position(|s| matches!(s.kind, Kind::Ferry(_)))
+    else {
         return;
     };
     println!(
@@ -342,7 +345,10 @@ fn main() -> anyhow::Result<()> {
         options.items,
         options.ops,
         options.rounds,
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -352,7 +358,10 @@ fn main() -> anyhow::Result<()> {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "\nload average at end: {}",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     result
 }

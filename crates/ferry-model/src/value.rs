@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use crate::{KeySchema, Number, ScalarType};
 
+pub mod json;
 #[cfg(test)]
 mod tests;
-pub mod json;
 pub(crate) mod wire;
 
 pub use wire::serde_error_validation_message;

@@ -57,7 +57,9 @@ pub fn push_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut i = 0;
     while i < bytes.len() {
         // Skip 8 bytes at a time while none of them needs an escape.
-        if let Some(word) = bytes.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok())
+        if let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
             && !word_needs_escape(word)
         {
             i += 8;

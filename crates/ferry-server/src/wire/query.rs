@@ -65,4 +65,3 @@ pub struct PageOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
 }
-
