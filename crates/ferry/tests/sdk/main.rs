@@ -5,6 +5,7 @@ mod common;
 
 mod backups;
 mod backups_faults;
+mod backups_in_use;
 mod capacity;
 mod control;
 mod durability;
@@ -13,6 +14,7 @@ mod external;
 mod faults;
 mod hardening;
 mod http_limits;
+mod iam;
 mod imports;
 mod indexes;
 mod items;
