@@ -18,7 +18,6 @@
 
 use std::io::{self, BufRead, Read, Write};
 
-use base64::Engine;
 use ferry_model::{AttributeValue, Item};
 use serde::Deserialize;
 
@@ -235,147 +234,8 @@ pub fn write_change_line(
     out.extend_from_slice(b"}\n");
 }
 
-/// Appends an item (or map) as a DynamoDB JSON object: `{"name":{"S":"x"},...}`.
-pub fn write_map(item: &Item, out: &mut Vec<u8>) {
-    out.push(b'{');
-    for (i, (name, value)) in item.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_json_str(out, name);
-        out.push(b':');
-        write_value(value, out);
-    }
-    out.push(b'}');
-}
-
-/// Appends one attribute value in DynamoDB JSON (`{"N":"1.5"}`).
-pub fn write_value(value: &AttributeValue, out: &mut Vec<u8>) {
-    match value {
-        AttributeValue::S(s) => {
-            out.extend_from_slice(b"{\"S\":");
-            push_json_str(out, s);
-        }
-        AttributeValue::N(n) => {
-            out.extend_from_slice(b"{\"N\":\"");
-            let _ = write!(out, "{n}");
-            out.push(b'"');
-        }
-        AttributeValue::B(b) => {
-            out.extend_from_slice(b"{\"B\":\"");
-            push_base64(out, b);
-            out.push(b'"');
-        }
-        AttributeValue::SS(set) => {
-            out.extend_from_slice(b"{\"SS\":[");
-            for (i, s) in set.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                push_json_str(out, s);
-            }
-            out.push(b']');
-        }
-        AttributeValue::NS(set) => {
-            out.extend_from_slice(b"{\"NS\":[");
-            for (i, n) in set.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                let _ = write!(out, "\"{n}\"");
-            }
-            out.push(b']');
-        }
-        AttributeValue::BS(set) => {
-            out.extend_from_slice(b"{\"BS\":[");
-            for (i, b) in set.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.push(b'"');
-                push_base64(out, b);
-                out.push(b'"');
-            }
-            out.push(b']');
-        }
-        AttributeValue::M(m) => {
-            out.extend_from_slice(b"{\"M\":");
-            write_map(m, out);
-        }
-        AttributeValue::L(list) => {
-            out.extend_from_slice(b"{\"L\":[");
-            for (i, v) in list.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(v, out);
-            }
-            out.push(b']');
-        }
-        AttributeValue::Null => out.extend_from_slice(b"{\"NULL\":true"),
-        AttributeValue::Bool(true) => out.extend_from_slice(b"{\"BOOL\":true"),
-        AttributeValue::Bool(false) => out.extend_from_slice(b"{\"BOOL\":false"),
-    }
-    out.push(b'}');
-}
-
-pub(crate) fn push_base64(out: &mut Vec<u8>, data: &[u8]) {
-    let engine = &base64::engine::general_purpose::STANDARD;
-    let start = out.len();
-    let len = base64::encoded_len(data.len(), true).unwrap_or(0);
-    out.resize(start + len, 0);
-    let written = engine.encode_slice(data, &mut out[start..]).unwrap_or(0);
-    out.truncate(start + written);
-}
-
-/// JSON escapes: `"`, `\` and control characters (short forms where JSON has
-/// them, `\u00xx` otherwise); everything else, non-ASCII included, is copied.
-const JSON_ESCAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
-    }
-    t[0x08] = b'b';
-    t[0x09] = b't';
-    t[0x0a] = b'n';
-    t[0x0c] = b'f';
-    t[0x0d] = b'r';
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t
-};
-
-pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc = JSON_ESCAPE[b as usize];
-        if esc == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
-        if esc == b'u' {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 0xf) as usize]);
-        } else {
-            out.push(b'\\');
-            out.push(esc);
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-/// Appends the standard (padded) base64 of `data`, as [`write_value`] does for B.
-pub fn write_base64(out: &mut Vec<u8>, data: &[u8]) {
-    push_base64(out, data);
-}
+/// The writers of the one DynamoDB JSON codec (`ferry_model::value::json`).
+pub use ferry_model::json::{push_base64 as write_base64, write_map, write_value};
 
 #[cfg(test)]
 #[path = "ddb_json_tests.rs"]

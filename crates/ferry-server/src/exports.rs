@@ -241,7 +241,7 @@ fn check_owned(state: &AppState, arn: &str) -> Result<(), ApiError> {
         Some(p)
             if p.partition != "aws"
                 || p.service != "dynamodb"
-                || p.account != state.config.account_id =>
+                || p.account != state.account_id() =>
         {
             Err(ApiError::new(
                 ErrorCode::AccessDeniedException,

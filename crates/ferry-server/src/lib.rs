@@ -32,6 +32,7 @@ pub mod exports;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod http;
+mod iam;
 pub mod imports;
 mod intake;
 mod items;
@@ -77,6 +78,10 @@ pub struct Config {
     pub account_id: String,
     /// Access key id -> secret. Empty = accept any request, signed or not.
     pub credentials: Vec<(String, String)>,
+    /// The IAM file (`--iam`): accounts, users, their keys and policies.
+    /// With it, the keys are its users' (`credentials` must be empty) and
+    /// every request is authorized (`iam/`).
+    pub iam: Option<Arc<ferry_iam::Iam>>,
     /// fsync each commit.
     pub sync: bool,
     /// Enable the test-only clock control endpoint.
@@ -110,6 +115,7 @@ impl Default for Config {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             credentials: Vec::new(),
+            iam: None,
             sync: false,
             test_clock: false,
             external_s3: None,
@@ -239,10 +245,29 @@ pub fn data_dir_holder(data_dir: &std::path::Path) -> Option<u32> {
 fn new_state(config: Config, engine: Arc<Engine>) -> anyhow::Result<Arc<AppState>> {
     let (objects, scratch) = jobs::open_objects(&config)?;
     let job_runner = jobs::open_jobs(&engine, &objects)?;
-    let credentials = Arc::new(ferry_auth::Credentials::new(
-        config.credentials.iter().cloned(),
-    ));
-    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone());
+    let credentials = Arc::new(match &config.iam {
+        Some(iam) => {
+            if !config.credentials.is_empty() {
+                anyhow::bail!(
+                    "give either an IAM file or credentials, not both: the IAM file holds its users' access keys"
+                );
+            }
+            if iam.key_pairs().next().is_none() {
+                anyhow::bail!("the IAM file declares no access key: no request could be signed");
+            }
+            ferry_auth::Credentials::new(
+                iam.key_pairs().map(|(k, s)| (k.to_string(), s.to_string())),
+            )
+        }
+        None => ferry_auth::Credentials::new(config.credentials.iter().cloned()),
+    });
+    let accounts = config.iam.as_ref().and_then(|iam| {
+        Some(ferry_s3::Accounts {
+            iam: iam.clone(),
+            default_account: iam.default_account()?.to_string(),
+        })
+    });
+    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone(), accounts);
     let tokens = Arc::new(crate::transact::tokens::Tokens::load(&engine)?);
     Ok(Arc::new(AppState {
         config,

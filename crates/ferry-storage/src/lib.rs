@@ -62,7 +62,7 @@ pub use meta::{MetaEntries, MetaStore};
 pub use raw::encode_item_raw;
 pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag};
 pub use stream::{STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, StreamChange, StreamScan};
-pub use table::Table;
+pub use table::{SharedDef, Table};
 pub use txn::{MetaNote, get_many, transact, transact_noting};
 
 /// Microseconds since the Unix epoch.

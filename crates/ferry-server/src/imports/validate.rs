@@ -423,7 +423,7 @@ pub fn import_request(
     });
     Ok(ImportRequest {
         region: state.region(),
-        account_id: state.config.account_id.clone(),
+        account_id: state.account_id(),
         client_token: input.client_token.unwrap_or_default(),
         source: S3Source {
             bucket: source.s3_bucket.unwrap_or_default(),

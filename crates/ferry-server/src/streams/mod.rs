@@ -85,6 +85,17 @@ fn stream_arn(state: &AppState, table: &str, meta: &StreamMeta) -> String {
     format!("{}/stream/{}", state.table_arn(table), meta.label())
 }
 
+/// The ARN of the stream a shard iterator reads (not checked against the
+/// table: GetRecords does that), for authorization (`iam/actions.rs`).
+pub(crate) fn iterator_stream_arn(state: &AppState, text: &str) -> Option<String> {
+    let it = ShardIterator::parse(text)?;
+    Some(format!(
+        "{}/stream/{}",
+        state.table_arn(&it.table),
+        it.label
+    ))
+}
+
 /// The streams of a table still readable now.
 fn streams_of(def: &TableDef, now: i64) -> Vec<StreamMeta> {
     TableExtra::of(def)

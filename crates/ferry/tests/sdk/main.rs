@@ -15,6 +15,7 @@ mod faults;
 mod hardening;
 mod http2_limits;
 mod http_limits;
+mod iam;
 mod imports;
 mod indexes;
 mod items;
