@@ -75,9 +75,15 @@ impl Engine {
 
         let snap = store.snapshot();
         let mut tables = BTreeMap::new();
+        let mut migrated = store.batch();
+        let mut any_migrated = false;
         for guard in snap.prefix(&store.sys, [TABLE_PREFIX]) {
-            let (_, v) = guard.into_inner().map_err(engine_err)?;
-            let record = TableRecord::decode(&v)?;
+            let (k, v) = guard.into_inner().map_err(engine_err)?;
+            let (record, old) = TableRecord::decode(&v)?;
+            if old {
+                migrated.insert(&store.sys, k.to_vec(), record.encode()?);
+                any_migrated = true;
+            }
             let counters = match snap
                 .get(&store.sys, tid_key(STATS_PREFIX, record.tid))
                 .map_err(engine_err)?
@@ -104,6 +110,9 @@ impl Engine {
             }
         }
         drop(snap);
+        if any_migrated {
+            store.commit_plain(migrated)?;
+        }
         crate::bulk::repair::recover(&store, &tables, &spill_dir)?;
         crate::backfill::resume(&tables);
 

@@ -17,7 +17,7 @@
 //! change scans), `raw` (undecoded snapshot and change scans for exports,
 //! and a cursor over the item encoding), `meta` (`MetaStore`), `keys` / `codec` (the
 //! on-disk encodings), `store` (fjall handles, commit lock), `clock`,
-//! `catalog`, `stats`.
+//! `catalog` (with `migrate`, older catalog formats), `stats`.
 // Input reaches this crate: a panic is never the answer to bad input.
 #![cfg_attr(
     not(test),
@@ -37,6 +37,7 @@ mod history;
 mod index;
 mod keys;
 mod meta;
+mod migrate;
 mod raw;
 mod read;
 mod stats;

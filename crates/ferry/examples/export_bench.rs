@@ -200,7 +200,7 @@ fn main() {
                 recovery_period_days: 35,
                 enabled_micros: now,
             }),
-            extra: serde_json::Value::Null,
+            settings: Default::default(),
         })
         .expect("table");
 

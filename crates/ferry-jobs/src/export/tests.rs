@@ -49,7 +49,7 @@ pub(crate) fn table(engine: &Engine, name: &str, pitr: bool) -> Arc<Table> {
                 recovery_period_days: 35,
                 enabled_micros: now,
             }),
-            extra: serde_json::Value::Null,
+            settings: Default::default(),
         })
         .unwrap()
 }

@@ -6,14 +6,14 @@
 //! texts for a view type without `StreamEnabled: true` and for a missing view
 //! type are Ferry's (AWS's exact wording is not documented).
 
+use ferry_model::StreamViewType;
 use ferry_storage::Table;
 
-use crate::describe::TableExtra;
 use crate::errors::ApiError;
 use crate::validation::Checks;
 use crate::wire::tables::StreamSpecificationW;
 
-use super::model::StreamMeta;
+use super::model::{StreamMeta, StreamTimes};
 
 pub const VIEW_TYPES: [&str; 4] = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
 
@@ -31,9 +31,14 @@ pub fn check_shape(spec: Option<&StreamSpecificationW>, checks: &mut Checks) {
 
 /// The semantic checks after the shape ones: whether the spec enables a
 /// stream (and with which view type).
-fn enables(spec: &StreamSpecificationW) -> Result<Option<String>, ApiError> {
+fn enables(spec: &StreamSpecificationW) -> Result<Option<StreamViewType>, ApiError> {
     match (spec.stream_enabled, &spec.stream_view_type) {
-        (Some(true), Some(v)) => Ok(Some(v.clone())),
+        // `check_shape` has refused any other name already.
+        (Some(true), Some(v)) => StreamViewType::parse(v).map(Some).ok_or_else(|| {
+            ApiError::validation(format!(
+                "One or more parameter values were invalid: unknown StreamViewType {v}"
+            ))
+        }),
         (Some(true), None) => Err(ApiError::validation(
             "One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true",
         )),
@@ -104,7 +109,7 @@ pub fn on_update(
 
 /// Tells the engine to keep versions for the streams of a new table.
 pub fn keep_versions(table: &Table) -> Result<(), ApiError> {
-    keep_versions_for(table, &TableExtra::of(&table.def()).streams)
+    keep_versions_for(table, &table.def().settings.streams)
 }
 
 /// Tells the engine how long to keep versions for `streams` (enabled: until
