@@ -328,8 +328,10 @@ pub(crate) fn push_base64(out: &mut Vec<u8>, data: &[u8]) {
     out.truncate(start + written);
 }
 
-/// JSON escapes: `"`, `\` and control characters (short forms where JSON has
-/// them, `\u00xx` otherwise); everything else, non-ASCII included, is copied.
+/// JSON escapes: `"`, `\\` and control characters (short forms where JSON
+/// has them, `\u00xx` otherwise); everything else, non-ASCII included, is
+/// copied. The one escape table of the JSON lines Ferry writes (import error
+/// logs, export data files).
 const JSON_ESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -347,17 +349,46 @@ const JSON_ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether any of 8 bytes is below 0x20, `"` or `\\` (SWAR, "Bit Twiddling
+/// Hacks" `hasless(x, n)`: exact as a yes/no for any bytes when n <= 128).
+#[inline]
+fn word_needs_escape(word: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(word);
+    let x = u64::from_le_bytes(w);
+    let below = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
+    (below(x, 0x20) | below(x ^ (LO * 0x22), 1) | below(x ^ (LO * 0x5c), 1)) != 0
+}
+
 pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    push_json_utf8(out, s.as_bytes());
+}
+
+/// Appends `bytes`, which must be UTF-8, as a JSON string (skipping 8 bytes
+/// at a time while none needs an escape).
+pub fn push_json_utf8(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8)
+            && !word_needs_escape(word)
+        {
+            i += 8;
+            continue;
+        }
+        let b = bytes[i];
         let esc = JSON_ESCAPE[b as usize];
+        i += 1;
         if esc == 0 {
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
+        let at = i - 1;
+        out.extend_from_slice(&bytes[start..at]);
         if esc == b'u' {
             out.extend_from_slice(b"\\u00");
             out.push(HEX[(b >> 4) as usize]);
@@ -366,7 +397,7 @@ pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
             out.push(b'\\');
             out.push(esc);
         }
-        start = i + 1;
+        start = at + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');

@@ -52,11 +52,14 @@ impl TableSettings {
 }
 
 /// Defines a fieldless enum with DynamoDB's name for each variant, its
-/// `as_str` and `parse` (the inverse), and serde under the same names.
+/// `as_str` and `parse` (the inverse), and serde under the same names (the
+/// caller's crate depends on serde). Every such enum of Ferry's crates is
+/// defined with it, once, in the lowest crate that needs it.
+#[macro_export]
 macro_rules! named_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }

@@ -12,7 +12,7 @@
 
 use ferry_jobs::export::{
     ExportError, ExportFormat, ExportRecord, ExportRequest, ExportStatus, ExportType,
-    IncrementalSpec, SseAlgorithm, ViewType,
+    ExportViewType, IncrementalSpec, SseAlgorithm,
 };
 use serde::{Deserialize, Serialize};
 
@@ -419,7 +419,10 @@ pub async fn export_table_to_point_in_time(
         .map(|s| IncrementalSpec {
             from: s.export_from_time.map(micros),
             to: s.export_to_time.map(micros),
-            view: s.export_view_type.as_deref().and_then(ViewType::parse),
+            view: s
+                .export_view_type
+                .as_deref()
+                .and_then(ExportViewType::parse),
         });
     let req = ExportRequest {
         table_arn,

@@ -33,15 +33,25 @@ pub(crate) fn table_record_v1(json: &[u8]) -> Result<TableRecord, StorageError> 
     let mut record: serde_json::Value = serde_json::from_slice(json).map_err(corrupt)?;
     let def = record
         .get_mut("def")
-        .and_then(serde_json::Value::as_object_mut)
         .ok_or_else(|| corrupt("no definition"))?;
+    upgrade_table_def_v1(def)?;
+    serde_json::from_value(record).map_err(corrupt)
+}
+
+/// Turns the JSON of a `TableDef` as format 1 wrote it (with `extra`) into
+/// today's (with `settings`), in place. The catalog uses it, and so do the
+/// job records that embed a table definition (imports, backups).
+pub fn upgrade_table_def_v1(def: &mut serde_json::Value) -> Result<(), StorageError> {
+    let def = def
+        .as_object_mut()
+        .ok_or_else(|| corrupt("the definition is not an object"))?;
     let extra = def.remove("extra").unwrap_or(serde_json::Value::Null);
     let settings = settings_v1(extra)?;
     def.insert(
         "settings".to_string(),
         serde_json::to_value(settings).map_err(corrupt)?,
     );
-    serde_json::from_value(record).map_err(corrupt)
+    Ok(())
 }
 
 /// Format 1's `extra` (every member optional, as its writer left them).

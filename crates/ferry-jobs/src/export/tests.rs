@@ -380,7 +380,7 @@ async fn incremental(
     t: &Table,
     from: i64,
     to: i64,
-    view: ViewType,
+    view: ExportViewType,
     format: ExportFormat,
 ) -> (ExportRecord, Vec<String>) {
     let mut req = request(t);
@@ -431,8 +431,8 @@ async fn incremental_records_follow_the_spec_table() {
         &t,
         from,
         to,
-        ViewType::NewAndOldImages,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewAndOldImages,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     assert_eq!(rec.item_count, Some(3));
@@ -481,8 +481,8 @@ async fn incremental_records_follow_the_spec_table() {
         &t,
         from,
         to,
-        ViewType::NewImage,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewImage,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     assert_eq!(lines.len(), 3);
@@ -506,7 +506,7 @@ async fn incremental_records_follow_the_spec_table() {
         &t,
         from,
         to,
-        ViewType::NewAndOldImages,
+        ExportViewType::NewAndOldImages,
         ExportFormat::Ion,
     )
     .await;
@@ -602,8 +602,8 @@ async fn consecutive_incremental_exports_tile() {
         &t,
         t0,
         t1,
-        ViewType::NewAndOldImages,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewAndOldImages,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     let (_, b) = incremental(
@@ -612,8 +612,8 @@ async fn consecutive_incremental_exports_tile() {
         &t,
         t1,
         t2,
-        ViewType::NewImage,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewImage,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     let applied = apply(&apply(&full0, &a, &["pk", "sk"]), &b, &["pk", "sk"]);

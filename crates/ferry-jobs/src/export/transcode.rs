@@ -21,78 +21,14 @@ fn bad_utf8() -> StorageError {
     StorageError::Corrupt("item encoding: invalid UTF-8".to_string())
 }
 
-/// JSON escapes as `ferry_formats::ddb_json` writes them: `"`, `\\` and
-/// control characters (short forms where JSON has them, `\u00xx` otherwise).
-const JSON_ESCAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
-    }
-    t[0x08] = b'b';
-    t[0x09] = b't';
-    t[0x0a] = b'n';
-    t[0x0c] = b'f';
-    t[0x0d] = b'r';
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t
-};
-
-/// Whether any of 8 bytes is below 0x20, `"` or `\\` (SWAR, "Bit Twiddling
-/// Hacks" `hasless(x, n)`: exact as a yes/no for any bytes when n <= 128).
-#[inline]
-fn word_needs_escape(word: &[u8]) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut w = [0u8; 8];
-    w.copy_from_slice(word);
-    let x = u64::from_le_bytes(w);
-    let below = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
-    (below(x, 0x20) | below(x ^ (LO * 0x22), 1) | below(x ^ (LO * 0x5c), 1)) != 0
-}
-
 /// Appends the stored string `bytes` as a JSON string (the bytes
 /// `ddb_json::write_value` writes for an S), checking that it is UTF-8 (a
 /// fast ASCII check first: stored strings are mostly ASCII).
 fn json_str(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), StorageError> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() {
         return Err(bad_utf8());
     }
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Skip 8 bytes at a time while none of them needs an escape.
-        if let Some(word) = bytes.get(i..i + 8)
-            && !word_needs_escape(word)
-        {
-            i += 8;
-            continue;
-        }
-        let b = bytes[i];
-        let esc = JSON_ESCAPE[b as usize];
-        i += 1;
-        if esc == 0 {
-            continue;
-        }
-        let at = i - 1;
-        out.extend_from_slice(&bytes[start..at]);
-        if esc == b'u' {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 0xf) as usize]);
-        } else {
-            out.push(b'\\');
-            out.push(esc);
-        }
-        start = at + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    ferry_formats::ddb_json::push_json_utf8(out, bytes);
     Ok(())
 }
 

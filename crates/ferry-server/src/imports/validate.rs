@@ -6,7 +6,7 @@
 //! member paths under `tableCreationParameters`.
 
 use ferry_jobs::import::{
-    CsvOptions, FormatOptions, ImportRequest, InputCompression, InputFormat, S3Source,
+    Compression, CsvOptions, FormatOptions, ImportRequest, InputFormat, S3Source,
 };
 use ferry_model::{BillingMode, IndexDef, IndexKind, TableDef, TableSettings, TableStatus};
 
@@ -386,7 +386,7 @@ pub fn import_request(
     let compression = input
         .input_compression_type
         .as_deref()
-        .and_then(InputCompression::parse);
+        .and_then(Compression::parse);
     let csv_given = input
         .input_format_options
         .as_ref()
