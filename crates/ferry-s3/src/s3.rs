@@ -25,6 +25,7 @@ impl FerryS3 {
     }
 
     /// The region reported by HeadBucket and GetBucketLocation.
+    #[must_use]
     pub fn with_region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
         self
