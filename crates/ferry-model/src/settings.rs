@@ -65,6 +65,10 @@ macro_rules! named_enum {
         }
 
         impl $name {
+            /// Every value's name, in declaration order (the order of
+            /// DynamoDB's "Member must satisfy enum value set" messages).
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
             /// DynamoDB's name of the value.
             pub fn as_str(self) -> &'static str {
                 match self {

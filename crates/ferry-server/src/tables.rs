@@ -29,7 +29,6 @@ use crate::wire::tables::{
 };
 
 const MAX_CAPACITY: i64 = 1_000_000_000_000;
-const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
 
 fn check_definitions_shape(defs: Option<&Vec<AttributeDefinitionW>>, checks: &mut Checks) {
     let Some(defs) = defs else { return };
@@ -127,7 +126,11 @@ pub async fn create_table(
     checks.not_null(input.attribute_definitions.as_ref(), "attributeDefinitions");
     check_definitions_shape(input.attribute_definitions.as_ref(), &mut checks);
     check_key_schema_shape(input.key_schema.as_ref(), "keySchema", &mut checks);
-    checks.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
+    checks.one_of(
+        input.billing_mode.as_deref(),
+        "billingMode",
+        BillingMode::NAMES,
+    );
     check_throughput_shape(
         input.provisioned_throughput.as_ref(),
         "provisionedThroughput",
@@ -136,7 +139,7 @@ pub async fn create_table(
     checks.one_of(
         input.table_class.as_deref(),
         "tableClass",
-        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+        TableClass::NAMES,
     );
     for (i, l) in input.local_secondary_indexes.iter().flatten().enumerate() {
         let path = format!("localSecondaryIndexes.{}.member", i + 1);
@@ -456,7 +459,11 @@ pub async fn update_table(
     let mut checks = Checks::new();
     let name = control_table_name(input.table_name.as_deref(), &mut checks)?;
     check_definitions_shape(input.attribute_definitions.as_ref(), &mut checks);
-    checks.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
+    checks.one_of(
+        input.billing_mode.as_deref(),
+        "billingMode",
+        BillingMode::NAMES,
+    );
     check_throughput_shape(
         input.provisioned_throughput.as_ref(),
         "provisionedThroughput",
@@ -465,7 +472,7 @@ pub async fn update_table(
     checks.one_of(
         input.table_class.as_deref(),
         "tableClass",
-        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+        TableClass::NAMES,
     );
     for (i, u) in input
         .global_secondary_index_updates

@@ -46,7 +46,7 @@ pub(super) fn check_overrides(input: &Overrides, c: &mut Checks) {
     c.one_of(
         input.billing_mode_override.as_deref(),
         "billingModeOverride",
-        &["PROVISIONED", "PAY_PER_REQUEST"],
+        BillingMode::NAMES,
     );
     for (i, g) in input
         .global_secondary_index_override

@@ -149,7 +149,7 @@ fn check_table_shape(p: Option<&TableCreationParametersW>, checks: &mut Checks) 
     checks.one_of(
         p.billing_mode.as_deref(),
         &format!("{path}.billingMode"),
-        &["PROVISIONED", "PAY_PER_REQUEST"],
+        BillingMode::NAMES,
     );
     check_throughput_shape(
         p.provisioned_throughput.as_ref(),
@@ -224,7 +224,7 @@ fn check_shapes(input: &ImportTableInput) -> Result<(), ApiError> {
     checks.one_of(
         input.input_format.as_deref(),
         "inputFormat",
-        &["DYNAMODB_JSON", "ION", "CSV"],
+        InputFormat::NAMES,
     );
     checks.one_of(
         input.input_compression_type.as_deref(),

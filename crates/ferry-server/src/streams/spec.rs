@@ -15,8 +15,6 @@ use crate::wire::tables::StreamSpecificationW;
 
 use super::model::{StreamMeta, StreamTimes};
 
-pub const VIEW_TYPES: [&str; 4] = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
-
 /// The shape checks (collected with the request's other checks).
 pub fn check_shape(spec: Option<&StreamSpecificationW>, checks: &mut Checks) {
     let Some(spec) = spec else {
@@ -25,7 +23,7 @@ pub fn check_shape(spec: Option<&StreamSpecificationW>, checks: &mut Checks) {
     checks.one_of(
         spec.stream_view_type.as_deref(),
         "streamSpecification.streamViewType",
-        &VIEW_TYPES,
+        StreamViewType::NAMES,
     );
 }
 
