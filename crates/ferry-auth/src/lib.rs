@@ -33,7 +33,7 @@ use std::fmt;
 use std::path::Path;
 use std::time::SystemTime;
 
-pub use canonical::{sha256_hex, signature, signing_key, string_to_sign};
+pub use canonical::{percent_decode, sha256_hex, signature, signing_key, string_to_sign};
 pub use error::{
     AuthError, CredentialsFileError, EXPIRES_TOO_LONG_MESSAGE, MISSING_TOKEN_MESSAGE,
     SIGNATURE_MISMATCH_MESSAGE, UNRECOGNIZED_CLIENT_MESSAGE,

@@ -94,6 +94,37 @@ fn accepts_sdk_signature() {
 }
 
 #[test]
+fn accepts_both_scopes_for_streams_targets() {
+    let target = "DynamoDBStreams_20120810.ListStreams";
+    for service in ["dynamodb", "streams.dynamodb"] {
+        let p = signed(target, b"{}", t0(), service, SK);
+        assert!(
+            creds().verify(&p, b"{}", t0()).unwrap().is_some(),
+            "{service}"
+        );
+    }
+    let p = signed(target, b"{}", t0(), "logs", SK);
+    let e = creds().verify(&p, b"{}", t0()).unwrap_err();
+    assert_eq!(e.code(), "InvalidSignatureException");
+    assert_eq!(
+        e.message(),
+        "Credential should be scoped to correct service: 'dynamodb'."
+    );
+    // The streams name is not a DynamoDB scope.
+    let p = signed(
+        "DynamoDB_20120810.ListTables",
+        b"{}",
+        t0(),
+        "streams.dynamodb",
+        SK,
+    );
+    assert_eq!(
+        err(&p, b"{}").message(),
+        "Credential should be scoped to correct service: 'dynamodb'."
+    );
+}
+
+#[test]
 fn accepts_logs_scope_for_logs_target() {
     let p = signed("Logs_20140328.GetLogEvents", b"{}", t0(), "logs", SK);
     assert!(creds().verify(&p, b"{}", t0()).unwrap().is_some());

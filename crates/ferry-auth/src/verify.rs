@@ -34,6 +34,11 @@ struct Claim {
     expires: Option<i64>,
 }
 
+/// The scope name of DynamoDB Streams requests: the SDKs sign them for
+/// `dynamodb` (the name AWS's messages give), other clients for the
+/// endpoint's name, `streams.dynamodb`; both are accepted.
+const STREAMS_SERVICE: &str = "streams.dynamodb";
+
 /// The expected service (credential scope) for a JSON-protocol request, from
 /// its `X-Amz-Target` prefix.
 pub fn service_for_target(parts: &http::request::Parts) -> &'static str {
@@ -43,6 +48,7 @@ pub fn service_for_target(parts: &http::request::Parts) -> &'static str {
         .and_then(|v| v.to_str().ok())
     {
         Some(t) if t.starts_with("Logs_") => "logs",
+        Some(t) if t.starts_with("DynamoDBStreams_") => STREAMS_SERVICE,
         _ => "dynamodb",
     }
 }
@@ -277,9 +283,13 @@ fn check_scope<'a>(
             "Credential should be scoped to a valid region, not '{region}'."
         ));
     }
-    if svc != service {
+    let (accepted, named) = match service {
+        STREAMS_SERVICE => (svc == service || svc == "dynamodb", "dynamodb"),
+        _ => (svc == service, service),
+    };
+    if !accepted {
         problems.push(format!(
-            "Credential should be scoped to correct service: '{service}'."
+            "Credential should be scoped to correct service: '{named}'."
         ));
     }
     if term != "aws4_request" {

@@ -2,19 +2,47 @@
 //! e.g. `01693685827463-2d8752fd`; ImportArn = `<TableArn>/import/<id>`,
 //! ExportArn = `<TableArn>/export/<id>`.
 
+use std::sync::Mutex;
+
 use rand::Rng;
+
+/// The last (millis, suffix) handed out, so that ids issued in the same
+/// millisecond still sort in the order they were issued (listings page by
+/// id and show jobs in start order).
+static LAST: Mutex<(i64, u32)> = Mutex::new((-1, 0));
+
+/// A random-looking suffix for `millis`, greater than the previous one when
+/// the previous id had the same millis.
+fn suffix(millis: i64) -> u32 {
+    let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+    next_suffix(&mut last, millis)
+}
+
+/// The suffix after `last` for an id of `millis`; updates `last`.
+fn next_suffix(last: &mut (i64, u32), millis: i64) -> u32 {
+    let mut rng = rand::rng();
+    let s = if last.0 == millis {
+        // Leave room below u32::MAX for later ids of this millisecond.
+        let step = rng.random_range(1..=0xFFFF);
+        last.1.saturating_add(step)
+    } else {
+        rng.random_range(0..0x8000_0000)
+    };
+    *last = (millis, s);
+    s
+}
 
 /// A new job id for a job started at `now_millis` (Unix epoch milliseconds).
 pub fn new_job_id(now_millis: i64) -> String {
-    let suffix: u32 = rand::rng().random();
-    format!("{:014}-{:08x}", now_millis.max(0), suffix)
+    let millis = now_millis.max(0);
+    format!("{:014}-{:08x}", millis, suffix(millis))
 }
 
 /// A new backup id (`<17-digit epoch millis>-<8 hex>`, the last part of a
 /// BackupArn `<TableArn>/backup/<id>`) for a backup taken at `now_millis`.
 pub fn new_backup_id(now_millis: i64) -> String {
-    let suffix: u32 = rand::rng().random();
-    format!("{:017}-{:08x}", now_millis.max(0), suffix)
+    let millis = now_millis.max(0);
+    format!("{:017}-{:08x}", millis, suffix(millis))
 }
 
 /// Whether `id` has the shape of a job id.
@@ -70,6 +98,18 @@ mod tests {
         assert!(is_job_id(&id));
         assert!(!is_job_id("1693685827463-2d8752fd"));
         assert!(!is_job_id("01693685827463-2D8752FD"));
+    }
+
+    #[test]
+    fn ids_of_one_millisecond_sort_in_issue_order() {
+        let mut last = (-1, 0);
+        let ids: Vec<String> = (0..1000)
+            .map(|_| format!("{:014}-{:08x}", 7, next_suffix(&mut last, 7)))
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert!(ids.iter().all(|id| is_job_id(id)));
+        let other = next_suffix(&mut last, 8);
+        assert!(other < 0x8000_0000);
     }
 
     #[test]

@@ -43,6 +43,6 @@ pub use local::LocalDirClient;
 pub use store::format::{Checksums, ObjectAttrs, ObjectInfo};
 pub use store::list::{ListPage as StoreListPage, ListQuery, ListedObject};
 pub use store::{
-    BucketInfo, BucketStore, CompleteHook, NoHook, OpenObject, PartRef, PutCondition, StoreOptions,
-    StoreWriter, UploadInfo,
+    BucketAccess, BucketInfo, BucketStore, CompleteHook, NoHook, OpenObject, PartRef, PutCondition,
+    StoreOptions, StoreWriter, UploadInfo,
 };

@@ -49,13 +49,22 @@ pub struct Source {
     pub index: Option<String>,
 }
 
-/// `SELECT <projection> FROM <source> [WHERE <filter>]`.
+/// `SELECT <projection> FROM <source> [WHERE <filter>] [ORDER BY …]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Select {
     /// `None` for `*`.
     pub projection: Option<Vec<Path>>,
     pub source: Source,
     pub filter: Option<Expr>,
+    /// `ORDER BY` terms (empty without the clause).
+    pub order_by: Vec<OrderTerm>,
+}
+
+/// One `ORDER BY` term: `<path> [ASC | DESC]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderTerm {
+    pub path: Path,
+    pub descending: bool,
 }
 
 /// `INSERT INTO <table> VALUE <value>`.
@@ -264,6 +273,14 @@ impl fmt::Display for Statement {
                 f.write_str(" FROM ")?;
                 source(f, &s.source.table, s.source.index.as_deref())?;
                 opt_where(f, &s.filter)?;
+                if !s.order_by.is_empty() {
+                    f.write_str(" (ORDER BY")?;
+                    for t in &s.order_by {
+                        let dir = if t.descending { "DESC" } else { "ASC" };
+                        write!(f, " {} {dir}", t.path)?;
+                    }
+                    f.write_str(")")?;
+                }
             }
             Statement::Insert(s) => {
                 f.write_str("(INSERT ")?;

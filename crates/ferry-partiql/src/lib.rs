@@ -14,14 +14,16 @@
 mod ast;
 mod error;
 mod lexer;
+mod order;
 mod parser;
 mod plan;
+mod reserved;
 mod translate;
 mod values;
 
 pub use ast::{
-    Action, CmpOp, Delete, Expr, Insert, Path, PathElem, Returning, Select, Source, Statement,
-    Update,
+    Action, CmpOp, Delete, Expr, Insert, OrderTerm, Path, PathElem, Returning, Select, Source,
+    Statement, Update,
 };
 pub use error::{MALFORMED, PartiqlError};
 pub use parser::{parameter_count, parse};

@@ -7,66 +7,16 @@
 //! `<`, `<=`, `>`, `>=`, `BETWEEN`, `IN`, `IS`), `+`/`-`, terms.
 
 use crate::ast::{
-    Action, CmpOp, Delete, Expr, Insert, Path, PathElem, Returning, Select, Source, Statement,
-    Update,
+    Action, CmpOp, Delete, Expr, Insert, OrderTerm, Path, PathElem, Returning, Select, Source,
+    Statement, Update,
 };
 use crate::error::PartiqlError;
 use crate::lexer::{Tok, Token, lex};
+use crate::reserved::{is_reserved, is_structural};
 
 const LEFTOVER: &str = "Unexpected token after expression";
 const NO_RHS: &str = "Missing right-hand side expression of infix operator";
 const ON_INDEX: &str = "This operation is not supported on an index";
-
-/// Words that cannot name an attribute or table unquoted.
-const RESERVED: &[&str] = &[
-    "ALL",
-    "AND",
-    "AS",
-    "ASC",
-    "BETWEEN",
-    "BY",
-    "CASE",
-    "CAST",
-    "CREATE",
-    "DELETE",
-    "DESC",
-    "DISTINCT",
-    "DROP",
-    "ELSE",
-    "END",
-    "EXISTS",
-    "FALSE",
-    "FROM",
-    "GROUP",
-    "HAVING",
-    "IN",
-    "INSERT",
-    "INTO",
-    "IS",
-    "JOIN",
-    "LIKE",
-    "LIMIT",
-    "MISSING",
-    "NOT",
-    "NULL",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "PAD",
-    "REMOVE",
-    "RETURNING",
-    "SELECT",
-    "SET",
-    "THEN",
-    "TRUE",
-    "UNION",
-    "UPDATE",
-    "VALUE",
-    "VALUES",
-    "WHEN",
-    "WHERE",
-];
 
 /// Reserved words that are operators (a term cannot start with them).
 const OPERATOR_WORDS: &[&str] = &["AND", "OR", "IS", "LIKE", "BETWEEN", "IN"];
@@ -95,10 +45,6 @@ struct Parser {
     toks: Vec<Token>,
     pos: usize,
     params: usize,
-}
-
-fn is_reserved(w: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(w))
 }
 
 impl Parser {
@@ -220,10 +166,28 @@ impl Parser {
         let source = self.source("Unexpected term")?;
         self.no_alias()?;
         let filter = self.opt_where()?;
+        let mut order_by = Vec::new();
+        if self.eat_kw("ORDER") {
+            self.expect_kw("BY")?;
+            loop {
+                let path = self.path()?;
+                let descending = if self.eat_kw("DESC") {
+                    true
+                } else {
+                    self.eat_kw("ASC");
+                    false
+                };
+                order_by.push(OrderTerm { path, descending });
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+        }
         Ok(Select {
             projection,
             source,
             filter,
+            order_by,
         })
     }
 
@@ -576,7 +540,8 @@ impl Parser {
                 self.bump();
                 Ok(Expr::Null)
             }
-            Tok::Word(w) if !is_reserved(&w) && self.peek_at(1) == &Tok::Punct("(") => {
+            // A function may bear a reserved name (`size`, `upper`).
+            Tok::Word(w) if !is_structural(&w) && self.peek_at(1) == &Tok::Punct("(") => {
                 self.bump();
                 self.bump();
                 let args = self.items(")")?;

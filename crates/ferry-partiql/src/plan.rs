@@ -40,6 +40,8 @@ pub struct SelectPlan {
     pub index: Option<String>,
     /// `Some` for a Query.
     pub key: Option<KeyCondition>,
+    /// The Query's sort-key order (`ORDER BY`; ascending without it).
+    pub forward: bool,
     pub filter: Option<Condition>,
     /// `None` for `*`.
     pub projection: Option<Vec<Projected>>,
@@ -93,6 +95,7 @@ pub fn plan(
         Statement::Select(s) => {
             let conds = s.filter.as_ref().map(conjuncts).unwrap_or_default();
             let key = query_key(&conds, schema, params)?;
+            let forward = crate::order::forward(s, schema, key.is_some())?;
             let filter = condition(&conds, Guard::None, params, "FilterExpression")?;
             let projection = s
                 .projection
@@ -103,6 +106,7 @@ pub fn plan(
                 table: s.source.table.clone(),
                 index: s.source.index.clone(),
                 key,
+                forward,
                 filter,
                 projection,
             })
@@ -335,7 +339,8 @@ impl fmt::Display for Plan {
         match self {
             Plan::Select(s) => {
                 match &s.key {
-                    Some(k) => writeln!(f, "query {k}")?,
+                    Some(k) if s.forward => writeln!(f, "query {k}")?,
+                    Some(k) => writeln!(f, "query {k} descending")?,
                     None => writeln!(f, "scan")?,
                 }
                 writeln!(f, "filter: {}", opt(&s.filter))?;

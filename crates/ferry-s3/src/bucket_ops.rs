@@ -7,7 +7,7 @@ use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use crate::conv::{self, etag, owner, timestamp};
-use crate::errors::{blocking, err};
+use crate::errors::{blocking, err, msg};
 use crate::s3::FerryS3;
 
 /// S3's page size limit.
@@ -133,10 +133,26 @@ impl FerryS3 {
 
     pub(crate) async fn list_buckets_impl(
         &self,
-        _req: S3Request<ListBucketsInput>,
+        req: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
         let store = self.store.clone();
-        let buckets = blocking(move || Ok(store.list_buckets())).await?;
+        let mut buckets = blocking(move || Ok(store.list_buckets())).await?;
+        if let Some(accounts) = self.accounts.clone() {
+            // An account sees its own buckets only.
+            let caller = self.caller_account(&req);
+            let store = self.store.clone();
+            buckets = blocking(move || {
+                Ok(buckets
+                    .into_iter()
+                    .filter(|b| {
+                        store
+                            .bucket_access(&b.name)
+                            .is_ok_and(|a| Some(accounts.owner_of(a.owner)) == caller)
+                    })
+                    .collect())
+            })
+            .await?;
+        }
         Ok(S3Response::new(ListBucketsOutput {
             buckets: Some(
                 buckets
@@ -157,9 +173,19 @@ impl FerryS3 {
         &self,
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
+        let owner = self.caller_account(&req);
         let (store, bucket) = (self.store.clone(), req.input.bucket);
         let b = bucket.clone();
-        blocking(move || store.create_bucket(&b)).await?;
+        if let Some(accounts) = &self.accounts {
+            let (store, b) = (store.clone(), b.clone());
+            let existing = blocking(move || Ok(store.bucket_access(&b).ok())).await?;
+            if let Some(existing) = existing
+                && Some(accounts.owner_of(existing.owner)) != owner
+            {
+                return Err(err(S3ErrorCode::BucketAlreadyExists, msg::BUCKET_TAKEN));
+            }
+        }
+        blocking(move || store.create_bucket_for(&b, owner)).await?;
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{bucket}")),
         }))

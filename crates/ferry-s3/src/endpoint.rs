@@ -22,6 +22,7 @@ use s3s::access::{S3Access, S3AccessContext};
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{Body, S3ErrorCode, S3Result};
 
+use crate::access::{Accounts, IamAccess};
 use crate::chunked::AwsChunkedDecoder;
 use crate::errors::{err, msg};
 use crate::s3::FerryS3;
@@ -69,13 +70,25 @@ const PRESIGN_PARAMS: [&str; 10] = [
 ];
 
 impl S3Endpoint {
-    /// Builds the endpoint. With empty credentials every request is accepted.
-    pub fn new(store: Arc<BucketStore>, credentials: Arc<Credentials>) -> Self {
+    /// Builds the endpoint. With empty credentials every request is accepted;
+    /// with `accounts` (an IAM file) every request is authorized.
+    pub fn new(
+        store: Arc<BucketStore>,
+        credentials: Arc<Credentials>,
+        accounts: Option<Accounts>,
+    ) -> Self {
         let open = credentials.is_open();
-        let mut b = S3ServiceBuilder::new(FerryS3::new(store));
+        let mut s3 = FerryS3::new(store.clone());
+        if let Some(a) = &accounts {
+            s3 = s3.with_accounts(a.clone());
+        }
+        let mut b = S3ServiceBuilder::new(s3);
         if !open {
             b.set_auth(S3Credentials(credentials));
-            b.set_access(RequireSignature);
+            match accounts {
+                Some(accounts) => b.set_access(IamAccess { accounts, store }),
+                None => b.set_access(RequireSignature),
+            }
         }
         S3Endpoint {
             service: b.build(),

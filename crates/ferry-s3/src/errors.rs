@@ -10,6 +10,7 @@ pub mod msg {
     pub const NO_SUCH_UPLOAD: &str = "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.";
     pub const BUCKET_EXISTS: &str =
         "Your previous request to create the named bucket succeeded and you already own it.";
+    pub const BUCKET_TAKEN: &str = "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.";
     pub const BUCKET_NOT_EMPTY: &str = "The bucket you tried to delete is not empty";
     pub const INVALID_BUCKET_NAME: &str = "The specified bucket is not valid.";
     pub const KEY_TOO_LONG: &str = "Your key is too long";

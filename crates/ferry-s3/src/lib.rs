@@ -7,7 +7,7 @@
 //! Entry point for the server:
 //!
 //! ```ignore
-//! let endpoint = ferry_s3::S3Endpoint::new(store, credentials); // Arc<BucketStore>, Arc<ferry_auth::Credentials>
+//! let endpoint = ferry_s3::S3Endpoint::new(store, credentials, None); // Arc<BucketStore>, Arc<ferry_auth::Credentials>, Option<Accounts>
 //! let resp: http::Response<s3s::Body> = endpoint.call(req).await; // req: http::Request<hyper::body::Incoming>
 //! ```
 //!
@@ -21,7 +21,11 @@
 //! ListObjectsV2 (prefix, delimiter, continuation token, start-after,
 //! max-keys, fetch-owner, encoding-type=url), CreateMultipartUpload,
 //! UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-//! ListMultipartUploads. Path-style addressing.
+//! ListMultipartUploads, Put/Get/DeleteBucketPolicy. Path-style addressing.
+//!
+//! With an IAM file ([`Accounts`]): buckets belong to the creating account,
+//! and every request is authorized against the caller's policies and the
+//! bucket policy (`access.rs`).
 //!
 //! Integrity: `Content-MD5` and the CRC32, CRC32C, CRC64NVME, SHA1 and SHA256
 //! checksums (headers or aws-chunked trailers) are verified before an object
@@ -34,6 +38,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod access;
 mod body;
 mod bucket_ops;
 mod checksum;
@@ -48,8 +53,10 @@ pub mod fuzzing {
 }
 mod multipart_ops;
 mod object_ops;
+mod policy_ops;
 mod s3;
 
+pub use access::Accounts;
 pub use endpoint::{S3Endpoint, internal_error};
 pub use errors::store_error;
 pub use s3::FerryS3;

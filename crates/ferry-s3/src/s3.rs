@@ -1,11 +1,13 @@
 //! [`FerryS3`]: the `s3s::S3` implementation over the embedded bucket store.
 //! Each operation lives in `bucket_ops.rs`, `object_ops.rs` or
-//! `multipart_ops.rs`; this file only dispatches. Operations not listed here
+//! `multipart_ops.rs` (bucket policies in `policy_ops.rs`); this file only dispatches. Operations not listed here
 //! answer s3s's default `NotImplemented`.
 
 use std::sync::Arc;
 
 use ferry_objects::BucketStore;
+
+use crate::access::Accounts;
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result};
 
@@ -14,6 +16,8 @@ use s3s::{S3, S3Request, S3Response, S3Result};
 pub struct FerryS3 {
     pub(crate) store: Arc<BucketStore>,
     pub(crate) region: String,
+    /// With an IAM file: bucket owners and ListBuckets by account.
+    pub(crate) accounts: Option<Accounts>,
 }
 
 impl FerryS3 {
@@ -21,7 +25,23 @@ impl FerryS3 {
         FerryS3 {
             store,
             region: "us-east-1".to_owned(),
+            accounts: None,
         }
+    }
+
+    /// With an IAM file: buckets belong to the account that creates them and
+    /// ListBuckets shows the caller's account's only.
+    #[must_use]
+    pub fn with_accounts(mut self, accounts: Accounts) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+
+    /// The account of a request's signer, with an IAM file.
+    pub(crate) fn caller_account<T>(&self, req: &S3Request<T>) -> Option<String> {
+        let accounts = self.accounts.as_ref()?;
+        let key = &req.credentials.as_ref()?.access_key;
+        accounts.user(key).map(|u| u.account.clone())
     }
 
     /// The region reported by HeadBucket and GetBucketLocation.
@@ -165,5 +185,26 @@ impl S3 for FerryS3 {
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
         self.list_multipart_uploads_impl(req).await
+    }
+
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<PutBucketPolicyOutput>> {
+        self.put_bucket_policy_impl(req).await
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+        self.get_bucket_policy_impl(req).await
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<DeleteBucketPolicyOutput>> {
+        self.delete_bucket_policy_impl(req).await
     }
 }

@@ -152,13 +152,17 @@ async fn serve_connection(
     idle: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
+    let peer = stream.peer_addr().ok().map(crate::iam::PeerAddr);
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched {
         inner: stream,
         activity: activity.clone(),
     });
     let in_service = activity.clone();
-    let svc = hyper::service::service_fn(move |req| {
+    let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        if let Some(peer) = peer {
+            req.extensions_mut().insert(peer);
+        }
         let state = state.clone();
         let limits = limits.clone();
         let busy = Busy::new(&in_service);

@@ -285,7 +285,7 @@ pub fn describe_with_index_stats(
             format!(
                 "arn:aws:kms:{}:{}:key/{}",
                 state.region(),
-                state.config.account_id,
+                state.account_id(),
                 key
             )
         };

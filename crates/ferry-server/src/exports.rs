@@ -9,6 +9,12 @@
 //! S3Prefix only when given; ItemCount, BilledSizeBytes, ExportManifest and
 //! EndTime appear once the export is COMPLETED (EndTime also when FAILED);
 //! a ClientToken is always returned (generated when absent).
+//!
+//! Ferry's deliberate differences (`docs/design/export.md`): while an export
+//! runs, ItemCount and BilledSizeBytes show what its finished data files
+//! hold so far (AWS shows them only at the end; the console and `ferry
+//! export` read them as progress); [`export_table_offline`] (`ferry export
+//! --data-dir`, no wire operation) exports a table without PITR as it is now.
 
 use ferry_jobs::export::{
     ExportError, ExportFormat, ExportRecord, ExportRequest, ExportStatus, ExportType,
@@ -141,8 +147,11 @@ pub struct ListExportsOutput {
     next_token: Option<String>,
 }
 
-fn describe(rec: &ExportRecord) -> ExportDescription {
+/// The description of `rec`; `progress` is what its running job has
+/// written so far (items, billed bytes).
+fn describe(rec: &ExportRecord, progress: Option<(u64, u64)>) -> ExportDescription {
     let done = rec.status == ExportStatus::Completed;
+    let running = progress.filter(|_| rec.status == ExportStatus::InProgress);
     let req = &rec.request;
     ExportDescription {
         export_arn: rec.export_arn.clone(),
@@ -165,8 +174,11 @@ fn describe(rec: &ExportRecord) -> ExportDescription {
         failure_code: rec.failure_code.clone(),
         failure_message: rec.failure_message.clone(),
         export_format: rec.format.as_str(),
-        billed_size_bytes: rec.billed_size_bytes.filter(|_| done),
-        item_count: rec.item_count.filter(|_| done),
+        billed_size_bytes: rec
+            .billed_size_bytes
+            .filter(|_| done)
+            .or(running.map(|p| p.1)),
+        item_count: rec.item_count.filter(|_| done).or(running.map(|p| p.0)),
         export_type: req.export_type.map(ExportType::as_str),
         incremental_export_specification: rec.period.map(|p| IncrementalDescription {
             export_from_time: epoch_seconds(p.from),
@@ -229,7 +241,7 @@ fn check_owned(state: &AppState, arn: &str) -> Result<(), ApiError> {
         Some(p)
             if p.partition != "aws"
                 || p.service != "dynamodb"
-                || p.account != state.config.account_id =>
+                || p.account != state.account_id() =>
         {
             Err(ApiError::new(
                 ErrorCode::AccessDeniedException,
@@ -408,6 +420,25 @@ pub async fn export_table_to_point_in_time(
     state: &AppState,
     body: &[u8],
 ) -> Result<ExportDescriptionOutput, ApiError> {
+    start_export(state, body, false).await
+}
+
+/// ExportTableToPointInTime for `ferry export --data-dir` (Ferry's offline
+/// extension, called in-process, never on the wire): a table without
+/// point-in-time recovery is exported as it is now; any other ExportTime,
+/// or an incremental export, is refused as for the API.
+pub async fn export_table_offline(
+    state: &AppState,
+    body: &[u8],
+) -> Result<ExportDescriptionOutput, ApiError> {
+    start_export(state, body, true).await
+}
+
+async fn start_export(
+    state: &AppState,
+    body: &[u8],
+    without_pitr: bool,
+) -> Result<ExportDescriptionOutput, ApiError> {
     let input: ExportInput = parse(body)?;
     check_shape(&input)?;
     let table_arn = input.table_arn.clone().unwrap_or_default();
@@ -440,11 +471,12 @@ pub async fn export_table_to_point_in_time(
         export_format: input.export_format.as_deref().and_then(ExportFormat::parse),
         export_type: input.export_type.as_deref().and_then(ExportType::parse),
         incremental,
+        without_pitr,
     };
     let exports = state.jobs.exports.clone();
     let rec = blocking(move || exports.start(req).map_err(export_error)).await?;
     Ok(ExportDescriptionOutput {
-        export_description: describe(&rec),
+        export_description: describe(&rec, None),
     })
 }
 
@@ -483,10 +515,14 @@ pub async fn describe_export(
         ));
     }
     let exports = state.jobs.exports.clone();
-    let rec = blocking(move || exports.describe(&arn).map_err(export_error)).await?;
-    Ok(ExportDescriptionOutput {
-        export_description: describe(&rec),
+    blocking(move || {
+        let rec = exports.describe(&arn).map_err(export_error)?;
+        let progress = exports.progress(&rec.export_id);
+        Ok(ExportDescriptionOutput {
+            export_description: describe(&rec, progress),
+        })
     })
+    .await
 }
 
 pub async fn list_exports(state: &AppState, body: &[u8]) -> Result<ListExportsOutput, ApiError> {

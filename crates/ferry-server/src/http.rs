@@ -153,11 +153,14 @@ pub async fn handle(
         return resp;
     }
     let region = ferry_auth::request_region(&parts).unwrap_or_else(|| state.config.region.clone());
-    let body = match read_body(&state, &limits, &parts, body).await {
+    let mut body = match read_body(&state, &limits, &parts, body).await {
         Ok(b) => b,
         Err(e) => return reply.send(Err(e)),
     };
-    let info = RequestInfo { region };
+    let info = RequestInfo {
+        region,
+        caller: body.caller.take().map(Arc::new),
+    };
     let host = parts
         .headers
         .get(http::header::HOST)
@@ -165,6 +168,7 @@ pub async fn handle(
         .map(str::to_string)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()));
     let result = with_request(info, async {
+        crate::iam::authorize(&state, route, &body.bytes)?;
         match route {
             Route::DynamoDb(op) => {
                 crate::account::with_host(host, dispatch::dynamodb(&state, op, &body.bytes)).await
@@ -187,6 +191,8 @@ pub async fn handle(
 /// A request body in memory, with its share of the body budget.
 struct HeldBody {
     bytes: Bytes,
+    /// The verified caller, with an IAM file.
+    caller: Option<crate::iam::Caller>,
     _reserved: tokio::sync::OwnedSemaphorePermit,
 }
 
@@ -207,10 +213,11 @@ async fn read_body(
         .reserve(intake::reservation(declared, encoding))
         .await?;
     let raw = intake::read(body, limits.body_read_timeout).await?;
-    crate::auth::verify(state, parts, &raw)?;
+    let caller = crate::auth::verify(state, parts, &raw)?;
     let bytes = intake::decode(raw, encoding).await?;
     Ok(HeldBody {
         bytes,
+        caller,
         _reserved: reserved,
     })
 }

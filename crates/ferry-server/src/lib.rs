@@ -32,6 +32,7 @@ pub mod exports;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod http;
+mod iam;
 pub mod imports;
 mod intake;
 mod items;
@@ -77,6 +78,10 @@ pub struct Config {
     pub account_id: String,
     /// Access key id -> secret. Empty = accept any request, signed or not.
     pub credentials: Vec<(String, String)>,
+    /// The IAM file (`--iam`): accounts, users, their keys and policies.
+    /// With it, the keys are its users' (`credentials` must be empty) and
+    /// every request is authorized (`iam/`).
+    pub iam: Option<Arc<ferry_iam::Iam>>,
     /// fsync each commit.
     pub sync: bool,
     /// Enable the test-only clock control endpoint.
@@ -110,6 +115,7 @@ impl Default for Config {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             credentials: Vec::new(),
+            iam: None,
             sync: false,
             test_clock: false,
             external_s3: None,
@@ -123,11 +129,12 @@ impl Default for Config {
     }
 }
 
-/// A running server.
-pub struct ServerHandle {
-    pub local_addr: SocketAddr,
+/// Ferry opened on a data directory without a listener: the engine, the
+/// job runner (interrupted jobs resumed) and the TTL sweeper, with the
+/// state the handlers run on. `ferry import` / `ferry export --data-dir`
+/// call the handlers on it in-process; [`start`] adds the HTTP listener.
+pub struct Instance {
     stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
     /// The time-to-live sweeper (`ttl.rs`).
     sweeper: tokio::task::JoinHandle<()>,
     state: Arc<AppState>,
@@ -135,13 +142,10 @@ pub struct ServerHandle {
     storage_failure: watch::Receiver<Option<Arc<str>>>,
 }
 
-impl ServerHandle {
-    /// Stop accepting, finish in-flight requests, flush storage.
+impl Instance {
+    /// Stop the sweeper and the jobs, flush storage.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        if let Err(e) = self.task.await {
-            tracing::warn!(error = %e, "server task ended abnormally");
-        }
         if let Err(e) = self.sweeper.await {
             tracing::warn!(error = %e, "TTL sweeper ended abnormally");
         }
@@ -183,9 +187,56 @@ impl ServerHandle {
     }
 }
 
+/// A running server: an [`Instance`] and its HTTP listener.
+pub struct ServerHandle {
+    pub local_addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+    instance: Instance,
+}
+
+impl ServerHandle {
+    /// Stop accepting, finish in-flight requests, flush storage.
+    pub async fn shutdown(self) {
+        let _ = self.instance.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "server task ended abnormally");
+        }
+        self.instance.shutdown().await;
+    }
+
+    /// The bucket store (benchmarks fill buckets through it directly).
+    pub fn objects(&self) -> &ferry_objects::Objects {
+        self.instance.objects()
+    }
+
+    /// The shared state the handlers run on.
+    pub fn state(&self) -> &Arc<AppState> {
+        self.instance.state()
+    }
+
+    /// See [`Instance::storage_failed`].
+    pub async fn storage_failed(&self) -> Arc<str> {
+        self.instance.storage_failed().await
+    }
+}
+
 /// Where the table engine keeps its files under the data directory.
 fn engine_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("db")
+}
+
+/// The file under the data directory naming the process that holds it
+/// (written once the engine's lock is taken; read only while it is held).
+const PID_FILE: &str = "ferry.pid";
+
+/// The pid of the process holding `data_dir`, as it recorded it (for the
+/// "in use by another ferry process (pid N)" message).
+pub fn data_dir_holder(data_dir: &std::path::Path) -> Option<u32> {
+    std::fs::read_to_string(data_dir.join(PID_FILE))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The state every request is served with, over an open `engine` (its
@@ -194,10 +245,29 @@ fn engine_dir(data_dir: &std::path::Path) -> PathBuf {
 fn new_state(config: Config, engine: Arc<Engine>) -> anyhow::Result<Arc<AppState>> {
     let (objects, scratch) = jobs::open_objects(&config)?;
     let job_runner = jobs::open_jobs(&engine, &objects)?;
-    let credentials = Arc::new(ferry_auth::Credentials::new(
-        config.credentials.iter().cloned(),
-    ));
-    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone());
+    let credentials = Arc::new(match &config.iam {
+        Some(iam) => {
+            if !config.credentials.is_empty() {
+                anyhow::bail!(
+                    "give either an IAM file or credentials, not both: the IAM file holds its users' access keys"
+                );
+            }
+            if iam.key_pairs().next().is_none() {
+                anyhow::bail!("the IAM file declares no access key: no request could be signed");
+            }
+            ferry_auth::Credentials::new(
+                iam.key_pairs().map(|(k, s)| (k.to_string(), s.to_string())),
+            )
+        }
+        None => ferry_auth::Credentials::new(config.credentials.iter().cloned()),
+    });
+    let accounts = config.iam.as_ref().and_then(|iam| {
+        Some(ferry_s3::Accounts {
+            iam: iam.clone(),
+            default_account: iam.default_account()?.to_string(),
+        })
+    });
+    let s3 = ferry_s3::S3Endpoint::new(objects.store().clone(), credentials.clone(), accounts);
     Ok(Arc::new(AppState {
         config,
         engine,
@@ -210,8 +280,9 @@ fn new_state(config: Config, engine: Arc<Engine>) -> anyhow::Result<Arc<AppState
     }))
 }
 
-/// Bind and start serving in the current tokio runtime.
-pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
+/// Open the data directory (or a temporary one) in the current tokio
+/// runtime, without binding a port.
+pub async fn open(config: Config) -> anyhow::Result<Instance> {
     let path = match &config.data_dir {
         Some(dir) => {
             let p = engine_dir(dir);
@@ -228,27 +299,58 @@ pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
         .await
         .context("opening the table engine")?
         .context("opening the table engine")?;
+    if let Some(dir) = &config.data_dir
+        && let Err(e) = std::fs::write(dir.join(PID_FILE), std::process::id().to_string())
+    {
+        tracing::warn!(error = %e, "cannot record the pid in the data directory");
+    }
     let (failure_tx, storage_failure) = watch::channel(None);
     engine.on_failure(move |reason| {
         let _ = failure_tx.send(Some(Arc::from(reason)));
     });
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("binding {}", config.listen))?;
-    let local_addr = listener.local_addr()?;
     let state = new_state(config, engine)?;
     let recovering = state.jobs.clone();
     tokio::task::spawn_blocking(move || recovering.recover());
     let (stop, stop_rx) = watch::channel(false);
-    let sweeper = tokio::spawn(ttl::run_sweeper(state.engine.clone(), stop_rx.clone()));
-    let task = tokio::spawn(conn::serve(listener, state.clone(), stop_rx));
-    tracing::info!(%local_addr, "ferry listening");
-    Ok(ServerHandle {
-        local_addr,
+    let sweeper = tokio::spawn(ttl::run_sweeper(state.engine.clone(), stop_rx));
+    Ok(Instance {
         stop,
-        task,
         sweeper,
         state,
         storage_failure,
+    })
+}
+
+/// Run one DynamoDB operation in-process (offline mode): `operation` is
+/// the name after `DynamoDB_20120810.` (`DescribeTable`, ...), `body` its
+/// JSON request; the JSON answer, or the error the wire would carry.
+pub async fn call(
+    state: &AppState,
+    operation: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, errors::ApiError> {
+    match router::Operation::parse(operation) {
+        Some(op) => dispatch::dynamodb(state, op, body).await,
+        None => Err(errors::ApiError::unknown_operation()),
+    }
+}
+
+/// Open (see [`open`]), bind and start serving in the current tokio runtime.
+pub async fn start(config: Config) -> anyhow::Result<ServerHandle> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let local_addr = listener.local_addr()?;
+    let instance = open(config).await?;
+    let task = tokio::spawn(conn::serve(
+        listener,
+        instance.state.clone(),
+        instance.stop.subscribe(),
+    ));
+    tracing::info!(%local_addr, "ferry listening");
+    Ok(ServerHandle {
+        local_addr,
+        task,
+        instance,
     })
 }

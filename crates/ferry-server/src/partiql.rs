@@ -25,7 +25,9 @@ use crate::errors::{ApiError, ErrorCode};
 use crate::items::{
     check_condition, check_update_targets, update_return_values, updated_item, write_error,
 };
-use crate::keys::{check_key_paths, check_start_key, find_index, key_param, page_key_names};
+use crate::keys::{
+    check_key_paths, check_readable, check_start_key, find_index, key_param, page_key_names,
+};
 use crate::paging::{PagePlan, SelectMode, fill_page};
 use crate::query::sort_condition;
 use crate::state::{AppState, blocking};
@@ -52,6 +54,8 @@ struct RunOptions {
     consistent: bool,
     limit: Option<usize>,
     next_token: Option<String>,
+    /// What `next_token` must have been issued for ([`token_binding`]).
+    token_binding: String,
     old_on_failure: bool,
     /// A batch read: the WHERE must name the whole primary key.
     single_item: bool,
@@ -192,10 +196,12 @@ pub async fn execute_statement(
     let params = parameters(input.parameters)?;
     let text = input.statement.unwrap_or_default();
     let stmt = prepare(&text, &params)?;
+    let binding = token_binding(&text, &params);
     let opts = RunOptions {
         consistent: input.consistent_read.unwrap_or(false),
         limit: input.limit.map(|l| l as usize),
         next_token: input.next_token,
+        token_binding: binding.clone(),
         old_on_failure: input.return_values_on_condition_check_failure.as_deref()
             == Some("ALL_OLD"),
         single_item: false,
@@ -204,7 +210,7 @@ pub async fn execute_statement(
     let table_name = stmt.table().to_string();
     let out = run(state, stmt, params, opts).await?;
     Ok(ExecuteStatementOutput {
-        next_token: out.last_key.as_ref().map(encode_token),
+        next_token: out.last_key.as_ref().map(|k| encode_token(k, &binding)),
         last_evaluated_key: out.last_key,
         items: out.items,
         consumed_capacity: capacity.report(&table_name, &out.usage),
@@ -367,20 +373,56 @@ async fn run(
     }
 }
 
-/// `NextToken`: the page's LastEvaluatedKey as base64 DynamoDB JSON.
-fn encode_token(key: &Item) -> String {
-    base64::engine::general_purpose::STANDARD.encode(item_to_json(key).to_string())
+/// What a NextToken is bound to: the statement text and its parameters.
+/// DynamoDB answers a token replayed with another statement or other
+/// parameters `NextToken does not match request`, and accepts one with
+/// another Limit or ConsistentRead (as other emulators' tests record AWS's
+/// answers).
+fn token_binding(text: &str, params: &[AttributeValue]) -> String {
+    use sha2::Digest as _;
+    let values: Item = params
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("{i:05}"), v.clone()))
+        .collect();
+    let mut digest = sha2::Sha256::new();
+    digest.update(text.as_bytes());
+    digest.update([0]);
+    digest.update(item_to_json(&values).to_string().as_bytes());
+    hex::encode(&digest.finalize()[..16])
 }
 
-fn decode_token(token: &str) -> Result<Item, ApiError> {
+/// A NextToken as Ferry writes it (base64 of this JSON).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Token<K> {
+    /// The page's LastEvaluatedKey (DynamoDB JSON).
+    key: K,
+    /// [`token_binding`] of the request that issued it.
+    request: String,
+}
+
+/// `NextToken`: the page's LastEvaluatedKey and what it is bound to.
+fn encode_token(key: &Item, binding: &str) -> String {
+    let token = Token {
+        key: item_to_json(key),
+        request: binding.to_string(),
+    };
+    let text = serde_json::to_string(&token).unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+fn decode_token(token: &str, binding: &str) -> Result<Item, ApiError> {
     let invalid = || ApiError::validation("Invalid NextToken");
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(token)
         .map_err(|_| invalid())?;
-    serde_json::from_slice::<crate::wire::value::WireItem>(&bytes)
-        .ok()
-        .and_then(|w| w.checked().ok())
-        .ok_or_else(invalid)
+    let token: Token<crate::wire::value::WireItem> =
+        serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if token.request != binding {
+        return Err(ApiError::validation("NextToken does not match request"));
+    }
+    token.key.checked().map_err(|_| invalid())
 }
 
 async fn select(
@@ -395,6 +437,7 @@ async fn select(
             "Strongly consistent read is not supported on Global Secondary Indexes",
         ));
     }
+    check_readable(&table, index.as_ref())?;
     if opts.single_item {
         let full = p.key.as_ref().is_some_and(|k| {
             def.key.range.is_none() || matches!(k.sort, Some(ferry_expr::SortKeyCondition::Eq(_)))
@@ -405,7 +448,11 @@ async fn select(
             ));
         }
     }
-    let exclusive_start = opts.next_token.as_deref().map(decode_token).transpose()?;
+    let exclusive_start = opts
+        .next_token
+        .as_deref()
+        .map(|t| decode_token(t, &opts.token_binding))
+        .transpose()?;
     if let Some(esk) = &exclusive_start {
         check_start_key(&def, index.as_ref(), esk)
             .map_err(|_| ApiError::validation("Invalid NextToken"))?;
@@ -430,7 +477,7 @@ async fn select(
                 index: index_name,
                 hash: k.hash,
                 sort: k.sort.map(sort_condition),
-                forward: true,
+                forward: p.forward,
                 exclusive_start,
             };
             fill_page(&table, &def, table.query(&spec)?, &plan)

@@ -33,6 +33,8 @@ pub struct AppState {
 pub struct RequestInfo {
     /// From the SigV4 credential scope, else the configured region.
     pub region: String,
+    /// The verified principal, with an IAM file (`iam/mod.rs`).
+    pub caller: Option<Arc<crate::iam::Caller>>,
 }
 
 tokio::task_local! {
@@ -53,12 +55,35 @@ impl AppState {
             .unwrap_or_else(|_| self.config.region.clone())
     }
 
+    /// The caller of the current request (only with an IAM file).
+    pub fn caller(&self) -> Option<Arc<crate::iam::Caller>> {
+        REQUEST.try_with(|r| r.caller.clone()).ok().flatten()
+    }
+
+    /// The account of the current request: its caller's, else the
+    /// configured one (no IAM file).
+    pub fn account_id(&self) -> String {
+        match self.caller() {
+            Some(c) => c.user.account.clone(),
+            None => self.config.account_id.clone(),
+        }
+    }
+
+    /// The ARN of the current request's principal: its IAM user, else the
+    /// account's root (`arn:aws:iam::<account>:root`).
+    pub fn caller_arn(&self) -> String {
+        match self.caller() {
+            Some(c) => c.user.arn.clone(),
+            None => format!("arn:aws:iam::{}:root", self.config.account_id),
+        }
+    }
+
     /// `arn:aws:dynamodb:<region>:<account>:table/<name>`.
     pub fn table_arn(&self, table: &str) -> String {
         format!(
             "arn:aws:dynamodb:{}:{}:table/{table}",
             self.region(),
-            self.config.account_id
+            self.account_id()
         )
     }
 

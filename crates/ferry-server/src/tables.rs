@@ -383,10 +383,17 @@ pub async fn delete_table(state: &AppState, body: &[u8]) -> Result<DeleteTableOu
     let description = describe_table_def(state, &def, stats, Some(TableStatus::Deleting));
     let engine = state.engine.clone();
     let n = name.clone();
-    blocking(move || match engine.delete_table(&n) {
-        Ok(_) => Ok(()),
-        Err(ferry_storage::StorageError::TableNotFound(_)) => Err(ApiError::table_not_found(&n)),
-        Err(e) => Err(e.into()),
+    blocking(move || {
+        if let Some(t) = engine.table(&n) {
+            crate::streams::spec::end_on_delete(&t, engine.clock().now())?;
+        }
+        match engine.delete_table(&n) {
+            Ok(_) => Ok(()),
+            Err(ferry_storage::StorageError::TableNotFound(_)) => {
+                Err(ApiError::table_not_found(&n))
+            }
+            Err(e) => Err(e.into()),
+        }
     })
     .await?;
     tracing::info!(table = %name, "table deleted");

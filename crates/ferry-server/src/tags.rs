@@ -132,8 +132,8 @@ fn access_denied(state: &AppState, operation: &str, arn: &str) -> ApiError {
     ApiError::new(
         ErrorCode::AccessDeniedException,
         format!(
-            "User: arn:aws:iam::{}:root is not authorized to perform: dynamodb:{operation} on resource: {arn}",
-            state.config.account_id
+            "User: {} is not authorized to perform: dynamodb:{operation} on resource: {arn}",
+            state.caller_arn()
         ),
     )
 }
@@ -146,7 +146,7 @@ fn table_for(
     arn: &str,
 ) -> Result<std::sync::Arc<ferry_storage::Table>, ApiError> {
     let parts = table_of_arn(arn)?;
-    if parts.region != state.region() || parts.account != state.config.account_id {
+    if parts.region != state.region() || parts.account != state.account_id() {
         return Err(access_denied(state, operation, arn));
     }
     state.engine.table(parts.name).ok_or_else(|| not_found(arn))

@@ -429,7 +429,7 @@ fn run_write(
             .zip(olds)
             .map(|(w, old)| match w {
                 Write::Put(item) => Some(item.clone()),
-                Write::Delete => None,
+                Write::Delete | Write::Expire => None,
                 Write::Nothing => old.clone(),
             })
             .collect();

@@ -11,8 +11,10 @@
 //! is more than five years in the past are never deleted; other types are
 //! ignored. The sweeper scans the tables that have TTL enabled every
 //! [`SWEEP_INTERVAL`] (and after every `FerryTest.AdvanceClock`), deleting
-//! each expired item with an ordinary delete that re-checks the item, so
-//! indexes, history and exports see TTL deletes like any other.
+//! each expired item with a delete that re-checks the item, so indexes,
+//! history and exports see TTL deletes like any other; its tombstone is
+//! marked (`Write::Expire`) so that a stream record carries DynamoDB's
+//! `userIdentity` of the TTL service.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -184,7 +186,7 @@ fn sweep_table(table: &ferry_storage::Table, now_secs: f64) -> Result<u64, Stora
         };
         let written = table.write(&key, |cur| {
             Ok::<_, StorageError>(match cur {
-                Some(c) if expired(c, &attribute, now_secs) => Write::Delete,
+                Some(c) if expired(c, &attribute, now_secs) => Write::Expire,
                 _ => Write::Nothing,
             })
         });

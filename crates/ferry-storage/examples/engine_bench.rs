@@ -4,7 +4,10 @@
 //!
 //! `cargo run --release -p ferry-storage --example engine_bench [items] [bulk|backfill]`
 //! (`bulk`: only the bulk loads; `backfill`: the bulk loads, then the online
-//! backfill of a GSI added to the loaded table, idle and under writes). Besides wall time it prints the process's
+//! backfill of a GSI added to the loaded table, idle and under writes;
+//! `stream`: the bulk loads, then single puts without and with a stream,
+//! and reading the stream's changes through the change log vs a pass over
+//! the table). Besides wall time it prints the process's
 //! CPU time (user + system, from `/proc/self/stat`), which other work on a
 //! shared machine disturbs less, and the CPU time of generating the items
 //! alone (part of every bulk figure).
@@ -157,6 +160,65 @@ fn backfill(t: &Arc<Table>, n: u64) {
     }
 }
 
+/// Single puts (one thread) of new items `from..from + count`: items/s and
+/// CPU seconds.
+fn puts(t: &Table, from: u64, count: u64) -> (f64, f64) {
+    let cpu = cpu_seconds();
+    let start = Instant::now();
+    for i in from..from + count {
+        let it = make_item(i);
+        let key = t.key_of(&it).expect("key");
+        t.write(&key, |_| Ok::<_, ()>(Write::Put(it))).expect("put");
+    }
+    (
+        count as f64 / start.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu,
+    )
+}
+
+/// The write cost of an enabled stream and the read rate of its changes on
+/// the loaded table `t` (n items).
+fn stream(engine: &Engine, t: &Arc<Table>, n: u64) {
+    let count = 50_000;
+    let (rate, cpu) = puts(t, n, count);
+    println!("{count} single puts, no stream: {rate:.0} items/s, {cpu:.2}s CPU");
+    let before = engine.clock().now();
+    t.set_stream_retention(i64::MAX).expect("stream");
+    let (rate, cpu) = puts(t, n + count, count);
+    println!("{count} single puts, stream enabled: {rate:.0} items/s, {cpu:.2}s CPU");
+    // A consumer reading everything in GetRecords-sized pieces (1,000).
+    let cpu = cpu_seconds();
+    let start = Instant::now();
+    let (mut at, mut read, mut calls) = (before, 0usize, 0);
+    loop {
+        let scan = t.stream_changes(at, i64::MAX, 1_000).expect("read");
+        if scan.changes.is_empty() {
+            break;
+        }
+        read += scan.changes.len();
+        calls += 1;
+        at = scan.read_to;
+    }
+    assert_eq!(read as u64, count);
+    let took = start.elapsed().as_secs_f64();
+    println!(
+        "reading the stream through the change log: {calls} reads of 1,000, {:.0} changes/s, {:.2}s CPU",
+        read as f64 / took,
+        cpu_seconds() - cpu
+    );
+    // A read of a time before the log starts is a pass over the table.
+    let cpu = cpu_seconds();
+    let start = Instant::now();
+    let scan = t.stream_changes(0, 1, 1_000).expect("scan");
+    assert!(scan.changes.is_empty());
+    println!(
+        "one read by a pass over the table ({} items): {:.3}s, {:.2}s CPU",
+        t.stats().item_count,
+        start.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu
+    );
+}
+
 /// CPU seconds (user + system) this process used so far.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -284,6 +346,7 @@ fn main() {
     match std::env::args().nth(2).as_deref() {
         Some("bulk") => return,
         Some("backfill") => return backfill(&t, n),
+        Some("stream") => return stream(&engine, &t, n),
         _ => {}
     }
 

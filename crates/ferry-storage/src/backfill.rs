@@ -5,7 +5,8 @@
 //! every write that `S` does not hold maintains the index itself. This
 //! thread then walks the item keys of `S` in chunks; for each chunk it takes
 //! the stripes of the chunk's keys, reads each item's *current* version
-//! (not the one in `S`, which a writer may have replaced since) and adds
+//! (not the one in `S`, which a writer may have replaced since; one range
+//! read of a fresh snapshot per chunk, see [`fill`]) and adds
 //! its entry unless the entry is already there, with the statistics, in one
 //! commit. Writers to an index being backfilled count the entry they
 //! replace only when it is present (`index::index_changes`), so the entries
@@ -26,12 +27,12 @@ use fjall::{Readable, Slice, Snapshot};
 
 use crate::StorageError;
 use crate::catalog::Probe;
-use crate::codec::encode_index_value;
+use crate::codec::{decode_version, encode_index_value};
 use crate::index::entry_of;
-use crate::keys::TS_LEN;
+use crate::keys::{TS_LEN, split_version_key};
 use crate::stats::item_size;
 use crate::store::engine_err;
-use crate::table::{HEAD_LEN, Ops, Table, TableState, read_current};
+use crate::table::{HEAD_LEN, Ops, Table, TableState};
 
 /// Items visited per chunk (and per commit).
 const CHUNK: usize = 1_000;
@@ -99,8 +100,14 @@ fn backfill(table: &Table, iid: u32, snap: &Snapshot) -> Result<(), StorageError
     Ok(())
 }
 
-/// Adds the missing entries of the items at `prefixes`; false if the index
-/// or the table is gone.
+/// Adds the missing entries of the items at `prefixes` (sorted, as the walk
+/// meets them); false if the index or the table is gone.
+///
+/// The current versions are read with one range iterator over the chunk's
+/// span of the fresh snapshot, not one point read per item. That span may
+/// also hold items that `S` does not (written since): they are skipped, as
+/// their writers maintained the index. The chunk's own items are exactly
+/// as the fresh snapshot shows them, since their stripes are held.
 fn fill(table: &Table, iid: u32, prefixes: &[Vec<u8>]) -> Result<bool, StorageError> {
     let store = &table.store;
     let mut stripes: Vec<usize> = prefixes.iter().map(|p| Table::stripe_of(p)).collect();
@@ -119,10 +126,31 @@ fn fill(table: &Table, iid: u32, prefixes: &[Vec<u8>]) -> Result<bool, StorageEr
     else {
         return Ok(false);
     };
+    let (Some(first), Some(last)) = (prefixes.first(), prefixes.last()) else {
+        return Ok(true);
+    };
+    // The newest possible version key of the last item (timestamps are
+    // stored inverted, newest first).
+    let mut end = last.clone();
+    end.extend_from_slice(&[0xFF; TS_LEN]);
     let snap = store.snapshot();
+    let mut wanted = prefixes.iter().peekable();
+    let mut seen: Option<Slice> = None;
     let mut ops = Ops::default();
-    for prefix in prefixes {
-        let (Some(item), _) = read_current(store, &snap, prefix, false)? else {
+    for guard in snap.range(&store.items, first.clone()..=end) {
+        let (k, v) = guard.into_inner().map_err(engine_err)?;
+        let (prefix, _) = split_version_key(&k)?;
+        // Versions of one item are adjacent, newest first: the first is
+        // the current one.
+        if seen.as_deref() == Some(prefix) {
+            continue;
+        }
+        seen = Some(Slice::from(prefix));
+        while wanted.next_if(|w| w.as_slice() < prefix).is_some() {}
+        if wanted.next_if(|w| w.as_slice() == prefix).is_none() {
+            continue;
+        }
+        let Some(item) = decode_version(&v)? else {
             continue;
         };
         let table_key = prefix.get(HEAD_LEN..).unwrap_or_default();

@@ -31,6 +31,8 @@ pub(crate) const CLOCK_HW_KEY: &[u8] = b"h";
 pub(crate) const STATS_PREFIX: u8 = b's';
 pub(crate) const PURGE_PREFIX: u8 = b'd';
 pub(crate) const BULK_PREFIX: u8 = b'b';
+/// `r<tid>`: the record of a deleted table whose stream history is kept.
+pub(crate) const RETIRED_PREFIX: u8 = b'r';
 
 /// One secondary index and its engine-internal id.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -75,6 +77,14 @@ pub(crate) struct TableRecord {
     /// by the pruner once passed. See `stream.rs`.
     #[serde(default)]
     pub stream_until: Option<crate::Timestamp>,
+    /// Every commit from this time on has its entry in the change log
+    /// (`stream_log.rs`); `None`: the table keeps no log.
+    #[serde(default)]
+    pub stream_log_from: Option<crate::Timestamp>,
+    /// Set on a deleted table whose stream history is kept until then
+    /// (`Engine::retired_tables`).
+    #[serde(default)]
+    pub retired_until: Option<crate::Timestamp>,
 }
 
 impl TableRecord {

@@ -1,7 +1,10 @@
 //! The compact binary encoding of items, item versions and index entries.
 //!
 //! ```text
-//! version value : FORMAT (u8 = 1) | kind (u8: 0 = put, 1 = tombstone) | item (put only)
+//! version value : FORMAT (u8 = 1) | kind (u8) | item (put only)
+//!   kind 0 = put, 1 = tombstone (a delete by a user), 2 = tombstone of a TTL deletion
+//!   (DynamoDB Streams' `userIdentity` Service); values written before kind 2
+//!   existed decode as user writes
 //! index value   : FORMAT (u8 = 1) | item (the projected item)
 //! item          : varint(attribute count) | { varint(name len) | name | value }*   (name order)
 //! value         : tag (u8) | payload
@@ -23,8 +26,11 @@ use crate::StorageError;
 pub(crate) const FORMAT: u8 = 1;
 const KIND_PUT: u8 = 0;
 const KIND_TOMBSTONE: u8 = 1;
+const KIND_EXPIRED: u8 = 2;
 /// The stored value of a tombstone version.
 pub(crate) const TOMBSTONE: [u8; 2] = [FORMAT, KIND_TOMBSTONE];
+/// The stored value of the tombstone of a TTL deletion.
+pub(crate) const EXPIRED: [u8; 2] = [FORMAT, KIND_EXPIRED];
 
 /// Nesting deeper than this is refused when decoding (DynamoDB allows 32).
 pub(crate) const MAX_DEPTH: u32 = 64;
@@ -192,10 +198,15 @@ fn corrupt(what: &str) -> StorageError {
 pub(crate) fn is_tombstone(value: &[u8]) -> Result<bool, StorageError> {
     match value {
         [FORMAT, KIND_PUT, ..] => Ok(false),
-        [FORMAT, KIND_TOMBSTONE] => Ok(true),
+        [FORMAT, KIND_TOMBSTONE | KIND_EXPIRED] => Ok(true),
         [FORMAT, ..] => Err(corrupt("unknown version kind")),
         _ => Err(corrupt("unknown format version")),
     }
+}
+
+/// Whether a stored version value is the tombstone of a TTL deletion.
+pub(crate) fn is_expiry(value: &[u8]) -> bool {
+    value == EXPIRED
 }
 
 /// Decodes a stored version value: `None` for a tombstone.

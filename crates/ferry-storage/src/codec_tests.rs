@@ -89,6 +89,17 @@ fn tombstones_and_versions() {
     assert_eq!(decode_version(&TOMBSTONE).expect("decodes"), None);
     assert!(is_tombstone(&TOMBSTONE).expect("valid"));
     assert!(!is_tombstone(&encode_put(&Item::new()).expect("encodes")).expect("valid"));
+    // A TTL deletion's tombstone is a tombstone; one written before that
+    // kind existed (and every user delete) is not a TTL deletion.
+    assert_eq!(decode_version(&EXPIRED).expect("decodes"), None);
+    assert!(is_tombstone(&EXPIRED).expect("valid"));
+    assert!(is_expiry(&EXPIRED));
+    assert!(!is_expiry(&TOMBSTONE));
+    let err = decode_version(&[1, 3]).expect_err("unknown kind");
+    assert_eq!(
+        err.to_string(),
+        "corrupt stored data: item encoding: unknown version kind"
+    );
     let err = decode_version(&[2, 0, 0]).expect_err("unknown format");
     assert_eq!(
         err.to_string(),

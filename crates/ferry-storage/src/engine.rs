@@ -3,6 +3,12 @@
 //! tables, and runs the background work (history pruning, purging the data
 //! of deleted tables, and a watchdog that notices when the database stops
 //! accepting writes).
+//!
+//! A deleted table whose stream retention has not passed is *retired*
+//! instead of purged: its catalog record moves to `r<tid>`, its items and
+//! change log stay, it takes no more writes, and its streams stay readable
+//! (`retired_tables`, `Table::stream_changes`) for the day DynamoDB keeps a
+//! deleted table's streams; the pruner purges it afterwards.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -15,8 +21,8 @@ use fjall::{Database, Readable};
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::{
-    BULK_PREFIX, IndexEntry, NEXT_TID_KEY, PURGE_PREFIX, STATS_PREFIX, TABLE_PREFIX, TableRecord,
-    table_key, tid_key, tid_of_key,
+    BULK_PREFIX, IndexEntry, NEXT_TID_KEY, PURGE_PREFIX, RETIRED_PREFIX, STATS_PREFIX,
+    TABLE_PREFIX, TableRecord, table_key, tid_key, tid_of_key,
 };
 use crate::clock::Clock;
 use crate::index::purge_prefix;
@@ -24,7 +30,7 @@ use crate::meta::MetaStore;
 use crate::stats::Counters;
 use crate::store::{Store, engine_err};
 use crate::table::Table;
-use crate::{EngineConfig, StorageError};
+use crate::{EngineConfig, STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, StorageError};
 
 /// How often the background pruner passes over the tables with history.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
@@ -36,6 +42,8 @@ const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
 pub struct Engine {
     store: Arc<Store>,
     tables: RwLock<BTreeMap<String, Arc<Table>>>,
+    /// Deleted tables whose stream history is kept, by table id.
+    retired: RwLock<BTreeMap<u32, Arc<Table>>>,
     meta: MetaStore,
     next_tid: Mutex<u32>,
     purges: Mutex<Vec<JoinHandle<()>>>,
@@ -102,6 +110,18 @@ impl Engine {
             ),
             None => 1,
         };
+        let mut retired = BTreeMap::new();
+        for guard in snap.prefix(&store.sys, [RETIRED_PREFIX]) {
+            let (k, v) = guard.into_inner().map_err(engine_err)?;
+            let (record, old) = TableRecord::decode(&v)?;
+            if old {
+                migrated.insert(&store.sys, k.to_vec(), record.encode()?);
+                any_migrated = true;
+            }
+            let table = Table::new(store.clone(), record, Counters::default());
+            table.mark_dropped();
+            retired.insert(table.tid, Arc::new(table));
+        }
         let mut pending = Vec::new();
         for guard in snap.prefix(&store.sys, [PURGE_PREFIX]) {
             let k = guard.key().map_err(engine_err)?;
@@ -115,12 +135,14 @@ impl Engine {
         }
         crate::bulk::repair::recover(&store, &tables, &spill_dir)?;
         crate::backfill::resume(&tables);
+        crate::stream_log::start_missing_logs(&tables)?;
 
         let (stop_tx, stop_rx) = mpsc::channel();
         let engine = Arc::new(Engine {
             meta: MetaStore::new(store.clone()),
             store,
             tables: RwLock::new(tables),
+            retired: RwLock::new(retired),
             next_tid: Mutex::new(next_tid),
             purges: Mutex::new(Vec::new()),
             _background_stop: stop_tx,
@@ -169,6 +191,8 @@ impl Engine {
             indexes,
             next_iid,
             stream_until: None,
+            stream_log_from: None,
+            retired_until: None,
         };
         let mut batch = self.store.batch();
         batch.insert(
@@ -196,7 +220,9 @@ impl Engine {
 
     /// Delete a table and all its data and history. Returns its last
     /// definition. The data is removed in the background (resumed after a
-    /// restart); the table is gone at once.
+    /// restart); the table is gone at once. A table with stream history to
+    /// keep is retired instead (module docs) until the retention passes,
+    /// 24 hours at most.
     pub fn delete_table(&self, name: &str) -> Result<TableDef, StorageError> {
         let mut tables = self.tables.write();
         let table = tables
@@ -204,20 +230,75 @@ impl Engine {
             .cloned()
             .ok_or_else(|| StorageError::TableNotFound(name.to_string()))?;
         let def = table.def();
+        let now = self.store.clock.now();
+        let retired = table
+            .state()
+            .record
+            .stream_until
+            .map(|u| u.min(now.saturating_add(STREAM_RETENTION_MICROS)))
+            .filter(|&u| u > now)
+            .map(|until| TableRecord {
+                retired_until: Some(until.saturating_add(STREAM_GRACE_MICROS)),
+                ..table.state().record.clone()
+            });
         let mut batch = self.store.batch();
         batch.remove(&self.store.sys, table_key(name));
         batch.remove(&self.store.sys, tid_key(STATS_PREFIX, table.tid).to_vec());
         batch.remove(&self.store.sys, tid_key(BULK_PREFIX, table.tid).to_vec());
-        batch.insert(
-            &self.store.sys,
-            tid_key(PURGE_PREFIX, table.tid).to_vec(),
-            Vec::new(),
-        );
+        match &retired {
+            Some(record) => batch.insert(
+                &self.store.sys,
+                tid_key(RETIRED_PREFIX, table.tid).to_vec(),
+                record.encode()?,
+            ),
+            None => batch.insert(
+                &self.store.sys,
+                tid_key(PURGE_PREFIX, table.tid).to_vec(),
+                Vec::new(),
+            ),
+        }
         table.mark_dropped();
         self.store.commit_plain(batch)?;
         tables.remove(name);
-        self.spawn_purge(table.tid);
+        match retired {
+            Some(record) => {
+                *table.state.write() = Arc::new(crate::table::TableState::new(record));
+                self.retired.write().insert(table.tid, table);
+            }
+            None => self.spawn_purge(table.tid),
+        }
         Ok(def)
+    }
+
+    /// Deleted tables whose stream history is still kept (module docs):
+    /// their definitions and `Table::stream_changes` work, nothing else.
+    pub fn retired_tables(&self) -> Vec<Arc<Table>> {
+        self.retired.read().values().cloned().collect()
+    }
+
+    /// Purges the retired tables whose retention has passed.
+    fn purge_retired(&self) -> Result<(), StorageError> {
+        let now = self.store.clock.now();
+        let done: Vec<u32> = self
+            .retired
+            .read()
+            .values()
+            .filter(|t| t.state().record.retired_until.is_none_or(|u| u <= now))
+            .map(|t| t.tid)
+            .collect();
+        for tid in done {
+            let mut batch = self.store.batch();
+            batch.remove(&self.store.sys, tid_key(RETIRED_PREFIX, tid).to_vec());
+            batch.insert(
+                &self.store.sys,
+                tid_key(PURGE_PREFIX, tid).to_vec(),
+                Vec::new(),
+            );
+            self.store.commit_plain(batch)?;
+            self.retired.write().remove(&tid);
+            self.spawn_purge(tid);
+        }
+        Ok(())
     }
 
     fn spawn_purge(&self, tid: u32) {
@@ -226,6 +307,7 @@ impl Engine {
             let head = tid.to_be_bytes();
             let done = purge_prefix(&store, &store.items, &head)
                 .and_then(|()| purge_prefix(&store, &store.index, &head))
+                .and_then(|()| purge_prefix(&store, &store.changes, &head))
                 .and_then(|()| {
                     let mut batch = store.batch();
                     batch.remove(&store.sys, tid_key(PURGE_PREFIX, tid).to_vec());
@@ -289,6 +371,7 @@ impl Engine {
     /// One prune pass over every table (the background pruner runs this
     /// every ten minutes). Returns the number of versions removed.
     pub fn prune_history(&self) -> Result<u64, StorageError> {
+        self.purge_retired()?;
         let mut removed = 0;
         for table in self.tables() {
             match table.prune_history() {

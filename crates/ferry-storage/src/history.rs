@@ -169,6 +169,7 @@ impl Table {
     pub fn prune_history(&self) -> Result<u64, StorageError> {
         self.check_live()?;
         self.end_stream_retention()?;
+        self.prune_change_log(self.history_cutoff())?;
         let state = self.state();
         if state.def.pitr.is_none() && !state.record.history {
             return Ok(0);

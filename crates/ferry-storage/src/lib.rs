@@ -44,6 +44,7 @@ mod read;
 mod stats;
 mod store;
 mod stream;
+mod stream_log;
 mod table;
 mod txn;
 mod varint;
@@ -116,6 +117,9 @@ pub struct EngineConfig {
 pub enum Write {
     Put(Item),
     Delete,
+    /// A delete by the TTL service: the same as `Delete`, but the tombstone
+    /// kept for history says so (DynamoDB Streams' `userIdentity`).
+    Expire,
     /// Write nothing (no version is recorded).
     Nothing,
 }

@@ -67,6 +67,8 @@ pub(crate) struct Store {
     pub index: Keyspace,
     /// Catalog, statistics, clock high-water mark.
     pub sys: Keyspace,
+    /// The change log of tables with a stream (`stream_log.rs`).
+    pub changes: Keyspace,
     /// The `MetaStore`.
     pub meta: Keyspace,
     pub clock: Clock,
@@ -85,6 +87,7 @@ impl Store {
         let items = ks("items").map_err(engine_err)?;
         let index = ks("index").map_err(engine_err)?;
         let sys = ks("sys").map_err(engine_err)?;
+        let changes = ks("changes").map_err(engine_err)?;
         let meta = ks("meta").map_err(engine_err)?;
         let hw = match sys.get(CLOCK_HW_KEY).map_err(engine_err)? {
             Some(v) => i64::from_be_bytes(
@@ -99,6 +102,7 @@ impl Store {
             items,
             index,
             sys,
+            changes,
             meta,
             clock: Clock::new(hw),
             spill_dir,

@@ -20,7 +20,7 @@ use fjall::Readable;
 
 use ferry_model::{Item, PrimaryKey};
 
-use crate::codec::decode_version;
+use crate::codec::{decode_version, is_expiry};
 use crate::keys::split_version_key;
 use crate::store::engine_err;
 use crate::table::{Table, TableState};
@@ -43,6 +43,8 @@ pub struct StreamChange {
     pub old: Option<Item>,
     /// The item after the change (`None`: deleted).
     pub new: Option<Item>,
+    /// A deletion by the TTL service (`Write::Expire`).
+    pub expired: bool,
 }
 
 /// The changes of one scan, and the exclusive end of the time range read.
@@ -58,10 +60,19 @@ impl Table {
     /// retention once `until` has passed.
     pub fn set_stream_retention(&self, until: Timestamp) -> Result<(), StorageError> {
         let _def = self.def_lock.lock();
+        // Every write that read the previous state (which kept no versions
+        // and no log) commits before this.
+        let _all = self.lock_all();
         self.check_live()?;
         let mut record = self.state().record.clone();
         record.stream_until = Some(until);
         record.history = true;
+        if record.stream_log_from.is_none() {
+            // No write of this table is in flight: every commit after its
+            // last one is logged.
+            let last = self.last_commit.load(std::sync::atomic::Ordering::SeqCst);
+            record.stream_log_from = Some(last.saturating_add(1));
+        }
         self.save_record(&record)?;
         *self.state.write() = std::sync::Arc::new(TableState::new(record));
         Ok(())
@@ -79,6 +90,7 @@ impl Table {
             return Ok(());
         }
         record.stream_until = None;
+        record.stream_log_from = None;
         self.save_record(&record)?;
         *self.state.write() = std::sync::Arc::new(TableState::new(record));
         Ok(())
@@ -100,17 +112,52 @@ impl Table {
     }
 
     /// Every item-level change committed in `[from, to)` (and not after the
-    /// present), in commit order (see the module docs). A write that left
-    /// the item as it was (a put of an identical item, a delete of a missing
-    /// one) is no change. Reads one settled snapshot of the whole table.
+    /// present), in commit order (see the module docs), stopping at a commit
+    /// boundary once `max` changes are found (`StreamScan::read_to` says
+    /// where). A write that left the item as it was (a put of an identical
+    /// item, a delete of a missing one) is no change. Reads one settled
+    /// snapshot: the change log (`stream_log.rs`) where it is complete, a
+    /// pass over the table's versions before that. Works on a retired
+    /// table too (`Engine::retired_tables`).
     pub fn stream_changes(
         &self,
         from: Timestamp,
         to: Timestamp,
+        max: usize,
     ) -> Result<StreamScan, StorageError> {
-        self.check_live()?;
         let (snap, now) = self.store.settled_snapshot_now();
         let to = to.min(now.saturating_add(1));
+        // `[from, split)` from the versions, `[split, to)` from the log.
+        let split = self
+            .state()
+            .record
+            .stream_log_from
+            .map_or(to, |l| l.clamp(from.min(to), to));
+        let mut changes = Vec::new();
+        if from < split {
+            changes = self.scanned_changes(&snap, from, split)?;
+            if let Some(cut) = commit_boundary(&changes, max) {
+                let read_to = changes[cut].ts;
+                changes.truncate(cut);
+                return Ok(StreamScan { changes, read_to });
+            }
+        }
+        let mut read_to = to;
+        if split < to
+            && let Some(stop) = self.logged_changes(&snap, split, to, max, &mut changes)?
+        {
+            read_to = stop;
+        }
+        Ok(StreamScan { changes, read_to })
+    }
+
+    /// The changes of `[from, to)` by a pass over every version of the table.
+    pub(crate) fn scanned_changes(
+        &self,
+        snap: &fjall::Snapshot,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<StreamChange>, StorageError> {
         let mut out: Vec<(Vec<u8>, StreamChange)> = Vec::new();
         let mut group: Option<Vec<u8>> = None;
         // The current key's versions in [from, to), newest first, and the
@@ -146,10 +193,7 @@ impl Table {
             };
             changes.push(c);
         }
-        Ok(StreamScan {
-            changes,
-            read_to: to,
-        })
+        Ok(changes)
     }
 
     /// Turns one key's versions into changes (oldest first).
@@ -170,6 +214,7 @@ impl Table {
         };
         for (ts, v) in in_range.drain(..).rev() {
             let new = decode_version(&v)?;
+            let expired = is_expiry(&v);
             if new != prev {
                 let key = new
                     .as_ref()
@@ -186,6 +231,7 @@ impl Table {
                         key,
                         old: prev.clone(),
                         new: new.clone(),
+                        expired,
                     },
                 ));
             }
@@ -193,4 +239,10 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// The index of the first change of the first commit that starts once
+/// `max` changes precede it, if there is one.
+fn commit_boundary(changes: &[StreamChange], max: usize) -> Option<usize> {
+    (max.max(1)..changes.len()).find(|&i| changes[i].ts != changes[i - 1].ts)
 }

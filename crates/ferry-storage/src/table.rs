@@ -11,7 +11,7 @@
 //! stripe.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use ferry_model::{Item, KeySchema, PrimaryKey, TableDef};
 use fjall::{OwnedWriteBatch, Readable, Slice, Snapshot};
@@ -19,7 +19,7 @@ use parking_lot::{Mutex, MutexGuard, RwLock};
 
 use crate::bulk::BulkState;
 use crate::catalog::TableRecord;
-use crate::codec::{TOMBSTONE, decode_version, encode_put};
+use crate::codec::{EXPIRED, TOMBSTONE, decode_version, encode_put};
 use crate::index::index_changes;
 use crate::keys::{TS_LEN, index_key_of, item_prefix, split_version_key, ts_suffix, version_key};
 use crate::stats::{Counters, Delta, item_size};
@@ -65,6 +65,10 @@ pub struct Table {
     /// Only changed under the engine's commit lock.
     pub(crate) counters: Mutex<Counters>,
     dropped: AtomicBool,
+    /// No commit of this table is stamped later than this (its latest
+    /// commit since the engine opened, or the opening time); raised by
+    /// `txn::commit_tables` under the commit lock.
+    pub(crate) last_commit: AtomicI64,
     /// Set while bulk loaders are open.
     pub(crate) bulk: Mutex<Option<BulkState>>,
     /// Serialises definition changes.
@@ -204,8 +208,19 @@ pub(crate) fn plan_item(
     )
 }
 
+/// Marks the tombstones planned in `ops` from version `from` on as TTL
+/// deletions (`Write::Expire`).
+pub(crate) fn mark_expired(ops: &mut Ops, from: usize) {
+    for (_, value) in ops.versions.iter_mut().skip(from) {
+        if value.is_none() {
+            *value = Some(Slice::from(&EXPIRED[..]));
+        }
+    }
+}
+
 impl Table {
     pub(crate) fn new(store: Arc<Store>, record: TableRecord, counters: Counters) -> Table {
+        let opened = store.clock.now();
         Table {
             store,
             tid: record.tid,
@@ -214,6 +229,7 @@ impl Table {
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             counters: Mutex::new(counters),
             dropped: AtomicBool::new(false),
+            last_commit: AtomicI64::new(opened),
             bulk: Mutex::new(None),
             def_lock: Mutex::new(()),
             backfills: Mutex::new(Vec::new()),
@@ -307,12 +323,13 @@ impl Table {
         let snap = self.store.snapshot();
         let (old, old_versions) =
             read_current(&self.store, &snap, &prefix, !state.keeps_versions())?;
-        let new = match f(old.as_ref()).map_err(WriteError::Refused)? {
+        let written = f(old.as_ref()).map_err(WriteError::Refused)?;
+        let new = match &written {
             Write::Put(item) => {
-                check_item_key(&self.schema, key, &item)?;
+                check_item_key(&self.schema, key, item)?;
                 Some(item)
             }
-            Write::Delete => None,
+            Write::Delete | Write::Expire => None,
             Write::Nothing => return Ok((old, self.store.clock.now())),
         };
         let mut ops = Ops::default();
@@ -322,9 +339,12 @@ impl Table {
             &prefix,
             old.as_ref(),
             old_versions,
-            new.as_ref(),
+            new,
             &mut ops,
         )?;
+        if matches!(written, Write::Expire) {
+            mark_expired(&mut ops, 0);
+        }
         let ts = self.commit_ops(&state, ops)?;
         Ok((old, ts))
     }

@@ -19,7 +19,7 @@ use crate::catalog::{STATS_PREFIX, tid_key};
 use crate::keys::{TS_LEN, item_prefix};
 use crate::stats::Counters;
 use crate::store::Store;
-use crate::table::{Ops, Table, TableState, check_item_key, plan_item, read_current};
+use crate::table::{Ops, Table, TableState, check_item_key, mark_expired, plan_item, read_current};
 use crate::{StorageError, Timestamp, Write, WriteError};
 
 /// One table's share of a commit: the table, the definition the changes
@@ -51,6 +51,9 @@ pub(crate) fn commit_tables(
             let mut nexts: Vec<(&Table, Counters)> = Vec::with_capacity(parts.len());
             for (p, live) in parts.into_iter().zip(&lives) {
                 let next = p.table.counters.lock().applied(&p.ops.delta, live);
+                p.table
+                    .last_commit
+                    .fetch_max(ts, std::sync::atomic::Ordering::SeqCst);
                 batch.insert(
                     &store.sys,
                     tid_key(STATS_PREFIX, p.table.tid),
@@ -61,6 +64,12 @@ pub(crate) fn commit_tables(
                         if value.is_some() {
                             bulk.note_write(key.get(..key.len() - TS_LEN).unwrap_or_default());
                         }
+                    }
+                }
+                if p.state.record.stream_log_from.is_some() {
+                    for (key, _) in &p.ops.versions {
+                        let prefix = key.get(..key.len() - TS_LEN).unwrap_or_default();
+                        crate::stream_log::log_version(store, batch, prefix, ts);
                     }
                 }
                 p.ops.apply(store, ts, batch);
@@ -169,9 +178,10 @@ pub fn transact<E>(
                 check_item_key(&t.schema, key, item)?;
                 Some(item)
             }
-            Write::Delete => None,
+            Write::Delete | Write::Expire => None,
             Write::Nothing => continue,
         };
+        let from = ops[s.table].versions.len();
         plan_item(
             &states[s.table],
             t.tid,
@@ -181,6 +191,9 @@ pub fn transact<E>(
             new,
             &mut ops[s.table],
         )?;
+        if matches!(w, Write::Expire) {
+            mark_expired(&mut ops[s.table], from);
+        }
     }
     let parts = tables
         .iter()

@@ -89,6 +89,7 @@ fn record(
             export_format: Some(format),
             export_type: Some(kind),
             incremental: None,
+            without_pitr: false,
         },
         format,
         export_type: kind,
@@ -251,7 +252,8 @@ fn main() {
     );
     let w = writer(table.clone(), stop.clone(), writes.clone());
     let (t, c) = (Instant::now(), cpu_secs());
-    let done = run_export(&engine, &sinks, &config, &rec, &cancel).expect("full export");
+    let done = run_export(&engine, &sinks, &config, &rec, &cancel, &Default::default())
+        .expect("full export");
     let (secs, cpu) = (t.elapsed().as_secs_f64(), cpu_secs() - c);
     stop.store(true, Ordering::Relaxed);
     let _ = w.join();
@@ -303,7 +305,8 @@ fn main() {
         Some(period),
     );
     let (t, c) = (Instant::now(), cpu_secs());
-    let done = run_export(&engine, &sinks, &config, &rec, &cancel).expect("incremental export");
+    let done = run_export(&engine, &sinks, &config, &rec, &cancel, &Default::default())
+        .expect("incremental export");
     let (secs, cpu) = (t.elapsed().as_secs_f64(), cpu_secs() - c);
     assert!(done.item_count >= n, "every changed item has a record");
     report("incremental", &done, secs, cpu);
@@ -319,7 +322,8 @@ fn main() {
         Some(view_new),
     );
     let (t, c) = (Instant::now(), cpu_secs());
-    let done = run_export(&engine, &sinks, &config, &rec, &cancel).expect("incremental export");
+    let done = run_export(&engine, &sinks, &config, &rec, &cancel, &Default::default())
+        .expect("incremental export");
     report(
         "incr (new)",
         &done,

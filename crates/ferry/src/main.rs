@@ -92,6 +92,11 @@ struct ServeArgs {
     /// shared-credentials format (`aws_access_key_id = ...`).
     #[arg(long, env = "FERRY_CREDENTIALS_FILE")]
     credentials_file: Option<PathBuf>,
+    /// An IAM file of accounts, users, access keys and identity policies
+    /// (docs/iam.md): requests are signed with its users' keys and
+    /// authorized with AWS's policy logic. Excludes `--credentials`.
+    #[arg(long, env = "FERRY_IAM", conflicts_with_all = ["credentials", "credentials_file"])]
+    iam: Option<PathBuf>,
     /// An external S3-compatible endpoint (AWS S3, MinIO, Ceph RGW, ...) that
     /// import and export read and write instead of the embedded store.
     #[arg(long, env = "FERRY_S3_ENDPOINT")]
@@ -235,6 +240,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("loading credentials file {}", path.display()))?;
         credentials.extend(parsed.pairs().map(|(k, v)| (k.to_string(), v.to_string())));
     }
+    let iam = match &args.iam {
+        Some(path) => Some(std::sync::Arc::new(
+            ferry_iam::Iam::from_file(path)
+                .with_context(|| format!("loading IAM file {}", path.display()))?,
+        )),
+        None => None,
+    };
     let external_s3 = args
         .s3_endpoint
         .is_some()
@@ -246,16 +258,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             session_token: None,
             virtual_hosted: args.s3_virtual_hosted,
         });
+    let data_dir = (!args.in_memory).then_some(args.data_dir);
     let config = ferry_server::Config {
         listen: args.listen,
-        data_dir: if args.in_memory {
-            None
-        } else {
-            Some(args.data_dir)
-        },
+        data_dir: data_dir.clone(),
         region: args.region,
         account_id: args.account_id,
         credentials,
+        iam,
         sync: args.sync,
         test_clock: args.test_clock,
         external_s3,
@@ -266,7 +276,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         body_memory_limit: args.body_memory_mb.saturating_mul(1024 * 1024),
     };
-    let handle = ferry_server::start(config).await?;
+    let handle = ferry_server::start(config).await.map_err(|e| {
+        match data_dir
+            .as_deref()
+            .and_then(|d| cli::offline::in_use_message(d, &e))
+        {
+            Some(m) => anyhow::anyhow!(m),
+            None => e,
+        }
+    })?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "ferry listening on http://{}", handle.local_addr)?;

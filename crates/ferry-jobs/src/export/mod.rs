@@ -34,7 +34,7 @@ mod tests_raw;
 pub mod transcode;
 pub mod transcode_ion;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -46,7 +46,7 @@ pub use layout::{Layout, data_file_name};
 pub use manifest::md5_file;
 pub use partition::{FileResult, Partitioner, Source, record_images};
 pub use record::{ExportRecord, ExportStatus, RECORD_VERSION};
-pub use run::{CANCELLED, Completed, Failure, RunConfig, partition_count, run_export};
+pub use run::{CANCELLED, Completed, Failure, Progress, RunConfig, partition_count, run_export};
 pub use sink::{MemorySink, ObjectSink, ObjectUpload, PutOutcome, SinkError, SinkFactory};
 pub use spec::{
     ExportError, ExportFormat, ExportRequest, ExportType, ExportViewType, IncrementalSpec, Period,
@@ -85,8 +85,9 @@ pub struct Exports {
     config: ExportConfig,
     /// Serialises the check-then-record part of `start` (tokens, limit).
     start_lock: Mutex<()>,
-    /// Ids of the exports whose job is running in this process.
-    running: Mutex<HashSet<String>>,
+    /// The exports whose job is running in this process, by id, with what
+    /// they have written so far (DescribeExport shows it).
+    running: Mutex<HashMap<String, Arc<Progress>>>,
     /// Set by `shutdown`: running jobs stop and stay IN_PROGRESS.
     cancel: AtomicBool,
 }
@@ -105,7 +106,7 @@ impl Exports {
             runtime,
             config,
             start_lock: Mutex::new(()),
-            running: Mutex::new(HashSet::new()),
+            running: Mutex::new(HashMap::new()),
             cancel: AtomicBool::new(false),
         })
     }
@@ -114,10 +115,20 @@ impl Exports {
         RecordStore::new(self.engine.meta())
     }
 
-    /// The PITR window of a table now (`None`: PITR off).
-    fn window(&self, table: &ferry_storage::Table, now: Timestamp) -> Option<Window> {
-        table.def().pitr.as_ref()?;
-        let earliest = table.earliest_restorable()?;
+    /// The PITR window of a table now (`None`: PITR off). With PITR off, a
+    /// request `without_pitr` (`ferry export --data-dir`) may read the one
+    /// state the table keeps: now.
+    fn window(
+        &self,
+        table: &ferry_storage::Table,
+        now: Timestamp,
+        without_pitr: bool,
+    ) -> Option<Window> {
+        let earliest = match table.def().pitr {
+            Some(_) => table.earliest_restorable()?,
+            None if without_pitr => now,
+            None => return None,
+        };
         Some(Window {
             earliest,
             latest: now,
@@ -157,7 +168,7 @@ impl Exports {
             return Err(ExportError::conflict());
         }
         let def = table.def();
-        let window = self.window(&table, now);
+        let window = self.window(&table, now, req.without_pitr);
         let (export_time, period) = match kind {
             ExportType::Full => {
                 let w = window.ok_or_else(|| ExportError::pitr_unavailable(&def.name))?;
@@ -222,7 +233,7 @@ impl Exports {
     /// Run the job of `export_id` in the background.
     fn spawn(self: &Arc<Self>, export_id: String) {
         if let Ok(mut running) = self.running.lock() {
-            running.insert(export_id.clone());
+            running.insert(export_id.clone(), Arc::default());
         }
         let this = self.clone();
         self.runtime.spawn_blocking(move || {
@@ -243,12 +254,19 @@ impl Exports {
                 return;
             }
         };
+        let progress = self
+            .running
+            .lock()
+            .ok()
+            .and_then(|r| r.get(export_id).cloned())
+            .unwrap_or_default();
         let outcome = run_export(
             &self.engine,
             self.sinks.as_ref(),
             &self.config.run,
             &rec,
             &self.cancel,
+            &progress,
         );
         if self.cancel.load(Ordering::Relaxed) {
             tracing::info!(export = %rec.export_arn, "export interrupted by shutdown; it resumes on restart");
@@ -277,7 +295,20 @@ impl Exports {
     pub fn recover(self: &Arc<Self>) -> Result<usize, ExportError> {
         let mut resumed = 0;
         for rec in self.store().all()? {
-            if rec.status == ExportStatus::InProgress {
+            if rec.status == ExportStatus::InProgress
+                && rec.request.without_pitr
+                && rec.pitr_epoch.is_none()
+            {
+                // Only the state at its start was readable, and the table may
+                // have changed since: resuming could write other data.
+                let mut rec = rec;
+                rec.fail(
+                    "PointInTimeRecoveryUnavailableException",
+                    "An export of a table without point in time recovery was interrupted and cannot be resumed",
+                    self.engine.clock().now(),
+                );
+                self.store().put(&rec)?;
+            } else if rec.status == ExportStatus::InProgress {
                 tracing::info!(export = %rec.export_arn, "resuming export interrupted by a restart");
                 self.spawn(rec.export_id);
                 resumed += 1;
@@ -308,8 +339,16 @@ impl Exports {
     pub fn is_running(&self, export_id: &str) -> bool {
         self.running
             .lock()
-            .map(|r| r.contains(export_id))
+            .map(|r| r.contains_key(export_id))
             .unwrap_or(false)
+    }
+
+    /// What the running job of `export_id` has written so far: items and
+    /// billed bytes of its finished data files (`None` when it is not
+    /// running here or has finished no file yet).
+    pub fn progress(&self, export_id: &str) -> Option<(u64, u64)> {
+        let running = self.running.lock().ok()?;
+        running.get(export_id)?.get()
     }
 
     /// DescribeExport.

@@ -5,7 +5,7 @@
 //! written stay (AWS never deletes what an export wrote) but are named by no
 //! manifest.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ferry_storage::{Engine, Table, hash_ranges};
@@ -55,6 +55,34 @@ pub struct Completed {
     pub billed_size_bytes: u64,
     pub manifest_key: String,
     pub files: Vec<FileResult>,
+}
+
+/// What a running export has written so far: the items and billed bytes of
+/// its finished data files, and how many files are finished.
+#[derive(Debug, Default)]
+pub struct Progress {
+    files: AtomicU64,
+    items: AtomicU64,
+    billed_bytes: AtomicU64,
+}
+
+impl Progress {
+    fn add(&self, file: &FileResult) {
+        self.items.fetch_add(file.item_count, Ordering::Relaxed);
+        self.billed_bytes
+            .fetch_add(file.billed_bytes, Ordering::Relaxed);
+        self.files.fetch_add(1, Ordering::Release);
+    }
+
+    /// `(items, billed bytes)` so far, once a data file is finished.
+    pub fn get(&self) -> Option<(u64, u64)> {
+        (self.files.load(Ordering::Acquire) > 0).then(|| {
+            (
+                self.items.load(Ordering::Relaxed),
+                self.billed_bytes.load(Ordering::Relaxed),
+            )
+        })
+    }
 }
 
 /// Tunables of the export runner.
@@ -113,7 +141,12 @@ fn check_source(engine: &Engine, rec: &ExportRecord) -> Result<Arc<Table>, Failu
         ExportType::Incremental => rec.period.map_or(rec.start_time, |p| p.from),
     };
     let epoch_ok = def.pitr.as_ref().map(|p| p.enabled_micros) == rec.pitr_epoch;
-    let window_ok = table.earliest_restorable().is_some_and(|e| e <= read_from);
+    let window_ok = match table.earliest_restorable() {
+        Some(e) => e <= read_from,
+        // `ferry export --data-dir` of a table without PITR: the current
+        // state, read in the process that holds the data directory.
+        None => rec.request.without_pitr && rec.pitr_epoch.is_none(),
+    };
     if !epoch_ok || !window_ok {
         return Err(Failure::new(
             "PointInTimeRecoveryUnavailableException",
@@ -126,13 +159,15 @@ fn check_source(engine: &Engine, rec: &ExportRecord) -> Result<Arc<Table>, Failu
     Ok(table)
 }
 
-/// Run the export described by `rec` (IN_PROGRESS) to its end.
+/// Run the export described by `rec` (IN_PROGRESS) to its end, adding
+/// each finished data file to `progress`.
 pub fn run_export(
     engine: &Engine,
     sinks: &dyn SinkFactory,
     config: &RunConfig,
     rec: &ExportRecord,
     cancel: &AtomicBool,
+    progress: &Progress,
 ) -> Result<Completed, Failure> {
     let sink = sinks.sink(&rec.request.s3_bucket)?;
     let layout = Layout::new(
@@ -177,6 +212,7 @@ pub fn run_export(
                     let r = partitioner.write(ranges[i].clone(), &keys[i], &should_stop);
                     match r {
                         Ok(file) => {
+                            progress.add(&file);
                             if let Ok(mut res) = results.lock() {
                                 res[i] = Some(file);
                             }

@@ -51,6 +51,11 @@ pub struct ExportRequest {
     pub export_format: Option<ExportFormat>,
     pub export_type: Option<ExportType>,
     pub incremental: Option<IncrementalSpec>,
+    /// Ferry's offline extension (`ferry export --data-dir`, never set from
+    /// the wire): a table without point-in-time recovery may be exported as
+    /// it is now (the only state its data directory keeps).
+    #[serde(default)]
+    pub without_pitr: bool,
 }
 
 impl ExportRequest {
@@ -261,6 +266,7 @@ mod tests {
             export_format: None,
             export_type: None,
             incremental: None,
+            without_pitr: false,
         }
     }
 

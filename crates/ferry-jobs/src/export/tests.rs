@@ -93,6 +93,7 @@ pub(super) fn request(t: &Table) -> ExportRequest {
         export_format: None,
         export_type: None,
         incremental: None,
+        without_pitr: false,
     }
 }
 
@@ -789,4 +790,85 @@ async fn restore_copies_the_table_as_of_a_time() {
         );
     }
     assert_eq!(dst.get(&key("new", 1), None).unwrap(), None);
+}
+
+/// `ferry export --data-dir` of a table without PITR: the current state
+/// only; another ExportTime is refused; an interrupted one is not resumed
+/// (the table may have changed) but ends FAILED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_pitr_exports_now_and_is_never_resumed() {
+    let engine = engine();
+    let t = table(&engine, "nopitr", false);
+    for i in 0..30 {
+        put(&t, item(&format!("k{i}"), i, "v"));
+    }
+    let sink = MemorySink::default();
+    let exports = registry(&engine, &sink, 3);
+    let mut earlier = request(&t);
+    earlier.without_pitr = true;
+    earlier.export_time = Some(engine.clock().now() - 1);
+    assert!(matches!(
+        exports.start(earlier),
+        Err(ExportError::InvalidExportTime(m)) if m == "Export Time is invalid"
+    ));
+    let mut req = request(&t);
+    req.without_pitr = true;
+    let started = exports.start(req).unwrap();
+    let mut rec = finish(&exports, &started.export_arn).await;
+    assert_eq!(
+        rec.status,
+        ExportStatus::Completed,
+        "{:?}",
+        rec.failure_message
+    );
+    assert_eq!(rec.item_count, Some(30));
+    assert_eq!(verify_manifests(&sink, &rec).len(), 30);
+
+    rec.status = ExportStatus::InProgress;
+    record::RecordStore::new(engine.meta()).put(&rec).unwrap();
+    let exports = registry(&engine, &sink, 3);
+    assert_eq!(exports.recover().unwrap(), 0);
+    let failed = exports.describe(&rec.export_arn).unwrap();
+    assert_eq!(failed.status, ExportStatus::Failed);
+    assert_eq!(
+        failed.failure_code.as_deref(),
+        Some("PointInTimeRecoveryUnavailableException")
+    );
+}
+
+/// A job's progress is the sum of its finished files; nothing before the
+/// first one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_counts_finished_files() {
+    let engine = engine();
+    let t = table(&engine, "progress", true);
+    for i in 0..25 {
+        put(&t, item(&format!("k{i}"), i, "v"));
+    }
+    let sink = MemorySink::default();
+    let exports = registry(&engine, &sink, 4);
+    let rec = exports.start(request(&t)).unwrap();
+    let rec = finish(&exports, &rec.export_arn).await;
+    assert_eq!(exports.progress(&rec.export_id), None, "not running");
+    let progress = Progress::default();
+    assert_eq!(progress.get(), None);
+    let config = RunConfig {
+        workers: 2,
+        partitions: Some(4),
+        ..Default::default()
+    };
+    let done = run_export(
+        &engine,
+        &sink,
+        &config,
+        &rec,
+        &std::sync::atomic::AtomicBool::new(false),
+        &progress,
+    )
+    .unwrap();
+    assert_eq!(done.item_count, 25);
+    assert_eq!(
+        progress.get(),
+        Some((done.item_count, done.billed_size_bytes))
+    );
 }

@@ -86,7 +86,21 @@ pub fn new_record(req: ImportRequest, now_millis: i64, now_micros: i64) -> Impor
         counters: Counters::default(),
         failure: None,
         attempts: 1,
+        into_existing: req.into_existing,
     }
+}
+
+/// The record of an import into the existing table `existing`.
+pub fn new_record_into(
+    req: ImportRequest,
+    existing: ferry_model::TableDef,
+    now_millis: i64,
+    now_micros: i64,
+) -> ImportRecord {
+    let mut rec = new_record(req, now_millis, now_micros);
+    rec.table_id = existing.id.clone();
+    rec.table = existing;
+    rec
 }
 
 struct LoaderSink<'a>(&'a BulkLoader);
@@ -94,6 +108,27 @@ struct LoaderSink<'a>(&'a BulkLoader);
 impl ItemSink for LoaderSink<'_> {
     fn write(&self, items: Vec<ferry_model::Item>) -> Result<(), String> {
         self.0.write(items).map_err(|e| e.to_string())
+    }
+}
+
+/// An import into an existing table: each item is a put through the
+/// normal write path (indexes, streams and PITR history see it).
+struct UpsertSink<'a>(&'a Table);
+
+impl ItemSink for UpsertSink<'_> {
+    fn write(&self, items: Vec<ferry_model::Item>) -> Result<(), String> {
+        for item in items {
+            let key = self
+                .0
+                .key_of(&item)
+                .ok_or_else(|| "an item without the table's key".to_string())?;
+            self.0
+                .write(&key, |_| {
+                    Ok::<_, std::convert::Infallible>(ferry_storage::Write::Put(item))
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 }
 
@@ -143,6 +178,12 @@ fn prepare_table(
     resumed: bool,
 ) -> Result<Arc<Table>, Failure> {
     let engine = &imports.engine;
+    if rec.into_existing {
+        // Upserts are idempotent: a resumed import writes the items again.
+        return own_table(imports, rec).ok_or_else(|| {
+            internal("The import's table was deleted or replaced by another table.")
+        });
+    }
     match engine.table(&rec.table_name) {
         Some(t) if t.def().id == rec.table_id => {
             if !resumed {
@@ -165,9 +206,11 @@ fn prepare_table(
     })
 }
 
-/// End the import FAILED before any data: no table is left behind.
+/// End the import FAILED before any data: no table is left behind (an
+/// existing table imported into is left as it is).
 fn fail_without_table(imports: &Imports, mut rec: ImportRecord, failure: Failure) {
-    if own_table(imports, &rec).is_some()
+    if !rec.into_existing
+        && own_table(imports, &rec).is_some()
         && let Err(e) = imports.engine.delete_table(&rec.table_name)
     {
         tracing::error!(import = %rec.arn, error = %e, "cannot delete the import table");
@@ -255,19 +298,7 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
         save(imports, &rec);
     }
 
-    let csv = rec
-        .format_options
-        .as_ref()
-        .and_then(|o| o.csv.as_ref())
-        .map(|c| {
-            let mut delimiter = [0u8; 4];
-            ferry_formats::csv::CsvOptions {
-                delimiter: c
-                    .delimiter
-                    .map_or(b',', |d| d.encode_utf8(&mut delimiter).as_bytes()[0]),
-                header: c.header_list.clone(),
-            }
-        });
+    let csv = super::check::csv_options(rec.format_options.as_ref());
     let plan = Plan {
         bucket: &rec.source.bucket,
         objects: &objects,
@@ -277,7 +308,13 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
         key_types: rec.key_types(),
         table: &rec.table,
     };
-    let loader = table.bulk_loader();
+    let loader = (!rec.into_existing).then(|| table.bulk_loader());
+    let upsert = UpsertSink(&table);
+    let bulk = loader.as_ref().map(LoaderSink);
+    let sink: &dyn ItemSink = match &bulk {
+        Some(b) => b,
+        None => &upsert,
+    };
     let errlog = ImportErrorLog::new(
         &imports.logs,
         &imports.engine,
@@ -291,14 +328,14 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
         &plan,
         &imports.config.pipeline,
         imports.source.as_ref(),
-        &LoaderSink(&loader),
+        sink,
         &errlog,
         &running.live,
         &running.stop,
     );
     errlog.flush();
     let read = started.elapsed();
-    let finished = loader.finish();
+    let finished = loader.map_or(Ok(()), BulkLoader::finish);
     tracing::info!(
         import = %rec.arn,
         objects = objects.len(),
@@ -332,7 +369,8 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
 
 /// Make the table ACTIVE and the record terminal.
 fn finalize(imports: &Imports, mut rec: ImportRecord) {
-    if let Some(table) = own_table(imports, &rec)
+    if !rec.into_existing
+        && let Some(table) = own_table(imports, &rec)
         && let Err(e) = table.update_def(&mut |d| d.status = TableStatus::Active)
     {
         tracing::error!(import = %rec.arn, error = %e, "cannot activate the import table");

@@ -7,6 +7,7 @@
 //! recovery rule. The server (`ferry-server/src/imports.rs`) owns the wire
 //! shapes and parameter validation; this module owns everything after.
 
+pub mod check;
 mod errlog;
 mod job;
 pub mod objects;
@@ -65,6 +66,17 @@ pub enum StartError {
     /// LimitExceededException.
     #[error("{0}")]
     LimitExceeded(String),
+    /// An import into an existing table (Ferry's extension) was refused:
+    /// ResourceNotFoundException when the table does not exist.
+    #[error("Requested resource not found: Table: {0} not found")]
+    NoTable(String),
+    /// ResourceInUseException: the table is not ACTIVE, or another import
+    /// into it runs.
+    #[error("{0}")]
+    TableBusy(String),
+    /// ValidationException: the key schema differs from the table's.
+    #[error("{0}")]
+    KeyMismatch(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -170,9 +182,13 @@ impl Imports {
             .records
             .values()
             .any(|r| r.status == ImportStatus::InProgress && r.table_name == name);
-        if self.engine.table(&name).is_some() || target_busy {
-            return Err(StartError::TableExists(name));
-        }
+        let existing = self.engine.table(&name).map(|t| t.def());
+        let into = match (req.into_existing, existing) {
+            (false, None) if !target_busy => None,
+            (false, _) => return Err(StartError::TableExists(name)),
+            (true, None) => return Err(StartError::NoTable(name)),
+            (true, Some(def)) => Some(check_existing(&req, def, target_busy)?),
+        };
         let in_progress = reg
             .records
             .values()
@@ -181,9 +197,15 @@ impl Imports {
         if in_progress >= MAX_IN_PROGRESS {
             return Err(StartError::LimitExceeded(LIMIT_MESSAGE.into()));
         }
-        let rec = job::new_record(req, now, self.engine.clock().now());
+        let now_micros = self.engine.clock().now();
+        let rec = match into {
+            Some(def) => job::new_record_into(req, def, now, now_micros),
+            None => job::new_record(req, now, now_micros),
+        };
         self.store.put(&rec)?;
-        if let Err(e) = self.engine.create_table(rec.table.clone()) {
+        if !rec.into_existing
+            && let Err(e) = self.engine.create_table(rec.table.clone())
+        {
             // The request fails either way; a record left behind is only
             // listed (as IN_PROGRESS until the next start fails it).
             if let Err(d) = self.store.delete(&rec.id) {
@@ -332,6 +354,45 @@ impl Imports {
         }
     }
 
+    /// ImportTable with Ferry's `FerryDryRun`: read and validate the source
+    /// exactly as the import would, creating, recording and logging nothing;
+    /// the report of [`check::dry_run`]. Blocking.
+    pub fn dry_run(&self, req: &ImportRequest) -> serde_json::Value {
+        let compression = req.compression.unwrap_or(Compression::None);
+        let prefix = req.source.key_prefix.clone().unwrap_or_default();
+        let listed = match self
+            .source
+            .list(&req.source.bucket, &prefix, MAX_OBJECTS + 1)
+        {
+            Ok(list) if list.len() > MAX_OBJECTS => Err(Failure {
+                code: job::TOO_MANY_OBJECTS_CODE.into(),
+                message: job::too_many_objects_message(),
+            }),
+            Ok(list) => Ok(list),
+            Err(e) => Err(e.failure()),
+        };
+        let listed = match listed {
+            Ok(l) => l,
+            Err(f) => return check::failed(req.format, compression, f),
+        };
+        let plan = pipeline::Plan {
+            bucket: &req.source.bucket,
+            objects: &listed,
+            format: req.format,
+            compression,
+            csv: check::csv_options(req.format_options.as_ref()),
+            key_types: check::key_types(&req.table),
+            table: &req.table,
+        };
+        check::dry_run(
+            &plan,
+            &self.config.pipeline,
+            self.source.as_ref(),
+            &pipeline::Live::default(),
+            &self.shutting_down,
+        )
+    }
+
     /// Ask running imports to stop (they stay IN_PROGRESS and resume on
     /// the next start); does not wait.
     pub fn stop_running(&self) {
@@ -365,6 +426,29 @@ impl Imports {
             }
         }
     }
+}
+
+/// An import into the existing table `def` (Ferry's extension) needs it
+/// ACTIVE, with no other import into it running, and with the request's key
+/// schema. The messages are Ferry's own (AWS has no such import).
+fn check_existing(
+    req: &ImportRequest,
+    def: ferry_model::TableDef,
+    busy: bool,
+) -> Result<ferry_model::TableDef, StartError> {
+    if busy || def.status != ferry_model::TableStatus::Active {
+        return Err(StartError::TableBusy(format!(
+            "Table {} is not ACTIVE or another import into it is in progress",
+            def.name
+        )));
+    }
+    if def.key != req.table.key {
+        return Err(StartError::KeyMismatch(format!(
+            "One or more parameter values were invalid: the key schema of TableCreationParameters does not match the key schema of table {}",
+            def.name
+        )));
+    }
+    Ok(def)
 }
 
 /// A table name DynamoDB accepts: 3–255 of `[a-zA-Z0-9_.-]`.

@@ -69,6 +69,10 @@ pub struct ImportRequest {
     pub table: TableDef,
     /// The `TableCreationParameters` to echo (opaque; owned by the server).
     pub table_creation_parameters: serde_json::Value,
+    /// Ferry's extension (`FerryIntoExistingTable`, `ferry import
+    /// --into-existing`): upsert into the existing table of that name, whose
+    /// key schema must be `table`'s, instead of creating it.
+    pub into_existing: bool,
 }
 
 impl ImportRequest {
@@ -86,6 +90,7 @@ impl ImportRequest {
             && self.format_options == rec.format_options
             && self.table.name == rec.table_name
             && self.table_creation_parameters == rec.table_creation_parameters
+            && self.into_existing == rec.into_existing
     }
 }
 
@@ -185,6 +190,10 @@ pub struct ImportRecord {
     pub failure: Option<Failure>,
     /// How many times the job was (re)started.
     pub attempts: u32,
+    /// Upserts into an existing table (`table` is its definition, which
+    /// the import neither creates, resets, activates nor deletes).
+    #[serde(default)]
+    pub into_existing: bool,
 }
 
 impl ImportRecord {
@@ -206,21 +215,7 @@ impl ImportRecord {
     /// The key attributes (table and GSI keys) with their types: CSV columns
     /// with these names get these types, every other column is a string.
     pub fn key_types(&self) -> std::collections::HashMap<String, ScalarType> {
-        let mut types = std::collections::HashMap::new();
-        let mut add = |a: &ferry_model::KeyAttr| {
-            types.insert(a.name.clone(), a.ty);
-        };
-        add(&self.table.key.hash);
-        if let Some(r) = &self.table.key.range {
-            add(r);
-        }
-        for index in &self.table.indexes {
-            add(&index.key.hash);
-            if let Some(r) = &index.key.range {
-                add(r);
-            }
-        }
-        types
+        super::check::key_types(&self.table)
     }
 }
 

@@ -1,4 +1,4 @@
-//! One bucket in memory: its directory, creation date, the commit lock that
+//! One bucket in memory: its directory, creation date, owner and policy, the commit lock that
 //! orders renames with index updates, and the lazily built sorted key index.
 
 use std::collections::BTreeMap;
@@ -13,12 +13,30 @@ use super::format::open_object;
 use super::list::IndexEntry;
 use crate::error::StoreError;
 
-/// `bucket.json`.
+/// `bucket.json`. Version 1 had no `owner` and no `policy`; version 2
+/// (written since Ferry has IAM) may carry both. Readers accept both.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct BucketFile {
     pub version: u32,
     pub name: String,
     pub created: DateTime<Utc>,
+    /// The account that created the bucket (`None`: the default account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The bucket policy's JSON text, as PutBucketPolicy stored it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+}
+
+/// The `bucket.json` version this build writes.
+pub(crate) const BUCKET_FILE_VERSION: u32 = 2;
+
+/// A bucket's owner and policy (kept in `bucket.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketAccess {
+    /// `None`: the default account (buckets made before accounts existed).
+    pub owner: Option<String>,
+    pub policy: Option<String>,
 }
 
 pub(crate) type Index = BTreeMap<String, IndexEntry>;
@@ -27,6 +45,8 @@ pub(crate) struct Bucket {
     pub name: String,
     pub dir: PathBuf,
     pub created: DateTime<Utc>,
+    /// Owner and policy; written to `bucket.json` under this lock.
+    pub access: Mutex<BucketAccess>,
     /// Held while renaming into the bucket and updating the index, so that
     /// the index order of two writes of one key is their rename order.
     commit: Mutex<()>,
@@ -40,11 +60,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Bucket {
-    pub fn new(name: String, dir: PathBuf, created: DateTime<Utc>) -> Self {
+    pub fn new(name: String, dir: PathBuf, created: DateTime<Utc>, access: BucketAccess) -> Self {
         Bucket {
             name,
             dir,
             created,
+            access: Mutex::new(access),
             commit: Mutex::new(()),
             index: RwLock::new(None),
             deleted: AtomicBool::new(false),

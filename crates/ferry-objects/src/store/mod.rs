@@ -4,7 +4,7 @@
 //! <root>/
 //!   FORMAT                      "ferry-bucket-store 1"
 //!   tmp/                        in-flight writes (emptied at open)
-//!   buckets/<bucket>/bucket.json
+//!   buckets/<bucket>/bucket.json  {version, name, created, owner?, policy?}
 //!   buckets/<bucket>/objects/<h0h1>/<h2h3>/<sha256(key) hex>   object files (see format.rs)
 //!   uploads/<bucket>/<upload-id>/upload.json, part-00001 …     multipart uploads
 //! ```
@@ -40,7 +40,8 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use self::bucket::{Bucket, BucketFile};
+pub use self::bucket::BucketAccess;
+use self::bucket::{BUCKET_FILE_VERSION, Bucket, BucketFile};
 use self::format::{ObjectAttrs, ObjectInfo, open_object};
 use self::list::{IndexEntry, ListPage, ListQuery};
 use self::writer::{Target, Written};
@@ -160,7 +161,20 @@ impl BucketStore {
                     path: meta.display().to_string(),
                     reason: e.to_string(),
                 })?;
-            buckets.insert(name.clone(), Arc::new(Bucket::new(name, path, bf.created)));
+            if bf.version > BUCKET_FILE_VERSION {
+                return Err(StoreError::Corrupt {
+                    path: meta.display().to_string(),
+                    reason: format!("unknown bucket.json version {}", bf.version),
+                });
+            }
+            let access = BucketAccess {
+                owner: bf.owner,
+                policy: bf.policy,
+            };
+            buckets.insert(
+                name.clone(),
+                Arc::new(Bucket::new(name, path, bf.created, access)),
+            );
         }
         Ok(BucketStore {
             root,
@@ -195,8 +209,18 @@ impl BucketStore {
             .ok_or_else(|| StoreError::NoSuchBucket(name.to_owned()))
     }
 
-    /// Creates a bucket. `BucketAlreadyOwnedByYou` if it exists.
+    /// Creates a bucket of the default account. `BucketAlreadyOwnedByYou` if it exists.
     pub fn create_bucket(&self, name: &str) -> Result<BucketInfo, StoreError> {
+        self.create_bucket_for(name, None)
+    }
+
+    /// Creates a bucket owned by `owner` (an account id; `None`: the default
+    /// account). `BucketAlreadyOwnedByYou` if it exists.
+    pub fn create_bucket_for(
+        &self,
+        name: &str,
+        owner: Option<String>,
+    ) -> Result<BucketInfo, StoreError> {
         if !is_valid_bucket_name(name) {
             return Err(StoreError::InvalidBucketName(name.to_owned()));
         }
@@ -207,25 +231,60 @@ impl BucketStore {
         let dir = self.root.join("buckets").join(name);
         std::fs::create_dir_all(dir.join("objects")).map_err(io_at("create", &dir))?;
         let created = Utc::now();
-        let bf = BucketFile {
-            version: 1,
+        let access = BucketAccess {
+            owner,
+            policy: None,
+        };
+        self.write_bucket_file(&dir, name, created, &access)?;
+        g.insert(
+            name.to_owned(),
+            Arc::new(Bucket::new(name.to_owned(), dir, created, access)),
+        );
+        Ok(BucketInfo {
             name: name.to_owned(),
             created,
+        })
+    }
+
+    /// Writes `bucket.json` whole (a temporary file renamed over it).
+    fn write_bucket_file(
+        &self,
+        dir: &Path,
+        name: &str,
+        created: DateTime<Utc>,
+        access: &BucketAccess,
+    ) -> Result<(), StoreError> {
+        let bf = BucketFile {
+            version: BUCKET_FILE_VERSION,
+            name: name.to_owned(),
+            created,
+            owner: access.owner.clone(),
+            policy: access.policy.clone(),
         };
         let tmp = self.tmp_path();
         let json =
             serde_json::to_vec(&bf).map_err(|e| StoreError::io("encode bucket.json")(e.into()))?;
         std::fs::write(&tmp, json).map_err(io_at("write", &tmp))?;
         let meta = dir.join("bucket.json");
-        std::fs::rename(&tmp, &meta).map_err(io_at("rename to", &meta))?;
-        g.insert(
-            name.to_owned(),
-            Arc::new(Bucket::new(name.to_owned(), dir, created)),
-        );
-        Ok(BucketInfo {
-            name: name.to_owned(),
-            created,
-        })
+        std::fs::rename(&tmp, &meta).map_err(io_at("rename to", &meta))
+    }
+
+    /// The bucket's owner and policy, or `NoSuchBucket`.
+    pub fn bucket_access(&self, name: &str) -> Result<BucketAccess, StoreError> {
+        let b = self.bucket(name)?;
+        let access = b.access.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(access.clone())
+    }
+
+    /// Sets (or with `None` removes) the bucket's policy, durably.
+    pub fn set_bucket_policy(&self, name: &str, policy: Option<String>) -> Result<(), StoreError> {
+        let b = self.bucket(name)?;
+        let mut access = b.access.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = access.clone();
+        next.policy = policy;
+        self.write_bucket_file(&b.dir, name, b.created, &next)?;
+        *access = next;
+        Ok(())
     }
 
     /// Deletes an empty bucket (and any unfinished multipart uploads in it).

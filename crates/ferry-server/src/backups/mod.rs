@@ -6,7 +6,8 @@
 //! Ferry has no replication lag, so LatestRestorableDateTime is the current
 //! time. Behaviour measured on AWS and followed here: the ContinuousBackups
 //! calls answer TableNotFoundException (`Table not found: <name>`) for a
-//! missing table; enabling an enabled table keeps its window; disabling
+//! missing table, UpdateContinuousBackups ContinuousBackupsUnavailableException
+//! for one still CREATING; enabling an enabled table keeps its window; disabling
 //! forgets the period (re-enabling starts at 35 days); RecoveryPeriodInDays
 //! may not accompany a disable; a restore keeps the key schema, indexes (or
 //! the matching overrides), billing mode and SSE, and drops PITR, tags,
@@ -97,21 +98,45 @@ fn pitr_unavailable(name: &str) -> ApiError {
     )
 }
 
-/// The table a ContinuousBackups call names (a name or a table ARN); a
-/// missing or still CREATING table is TableNotFoundException.
+/// ContinuousBackupsUnavailableException: UpdateContinuousBackups on a
+/// table still CREATING (real AWS answers so right after CreateTable; the
+/// text is the API model's description of the error, AWS's message is not
+/// known to us).
+fn backups_unavailable(_name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::ContinuousBackupsUnavailableException,
+        "Backups have not yet been enabled for this table.",
+    )
+}
+
+/// TableInUseException: CreateBackup of a table still CREATING (being
+/// imported or restored). Ferry's text (AWS's is not known to us), worded
+/// as its `Backup is being created: <arn>`.
+pub(super) fn table_in_use(name: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::TableInUseException,
+        format!("Table is being created: {name}"),
+    )
+}
+
+/// The table a ContinuousBackups call or CreateBackup names (a name or a
+/// table ARN): a missing one is TableNotFoundException, one still CREATING
+/// is `creating(given)`.
 pub(super) fn backup_table(
     engine: &Engine,
     given: &str,
+    creating: fn(&str) -> ApiError,
 ) -> Result<std::sync::Arc<Table>, ApiError> {
     let name = if given.starts_with("arn:") {
         table_name_of_arn(given).unwrap_or(given)
     } else {
         given
     };
-    engine
-        .table(name)
-        .filter(|t| t.def().status != TableStatus::Creating)
-        .ok_or_else(|| table_not_found(given))
+    let table = engine.table(name).ok_or_else(|| table_not_found(given))?;
+    if table.def().status == TableStatus::Creating {
+        return Err(creating(given));
+    }
+    Ok(table)
 }
 
 fn describe_backups(engine: &Engine, table: &Table) -> ContinuousBackupsOutput {
@@ -195,7 +220,7 @@ pub async fn update_continuous_backups(
     let name = input.table_name.unwrap_or_default();
     let engine = state.engine.clone();
     blocking(move || {
-        let table = backup_table(&engine, &name)?;
+        let table = backup_table(&engine, &name, backups_unavailable)?;
         if !enabled && period.is_some() {
             return Err(ApiError::validation(
                 "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.",
@@ -231,7 +256,7 @@ pub async fn describe_continuous_backups(
     let name = input.table_name.unwrap_or_default();
     let engine = state.engine.clone();
     blocking(move || {
-        let table = backup_table(&engine, &name)?;
+        let table = backup_table(&engine, &name, table_not_found)?;
         Ok(describe_backups(&engine, &table))
     })
     .await

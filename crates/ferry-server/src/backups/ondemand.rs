@@ -7,7 +7,9 @@
 //! `Table already exists: <name>` are DynamoDB's. AWS's text for
 //! BackupInUseException is not known to us: Ferry sends
 //! `Backup is being created: <arn>` (a backup still CREATING) and
-//! `Backup is being restored: <arn>` (a restore reads it) — see
+//! `Backup is being restored: <arn>` (a restore reads it); for
+//! TableInUseException (CreateBackup of a table still CREATING: being
+//! imported or restored) `Table is being created: <name>` — see
 //! docs/design/backups.md.
 
 use ferry_jobs::backup::{BackupError, BackupRecord, BackupStatus};
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::target::{Overrides, check_overrides, create_target, restore_output};
-use super::{RestoreOutput, backup_table, check_table_name_shape};
+use super::{RestoreOutput, backup_table, check_table_name_shape, table_in_use};
 use crate::describe::{describe_table_def, epoch_seconds};
 use crate::errors::{ApiError, ErrorCode};
 use crate::exports::micros;
@@ -199,7 +201,7 @@ pub async fn create_backup(state: &AppState, body: &[u8]) -> Result<CreateOutput
     // table's own name (it may be given as an ARN) is added below.
     let arn_prefix = state.table_arn("");
     let rec = blocking(move || {
-        let table = backup_table(&engine, &name)?;
+        let table = backup_table(&engine, &name, table_in_use)?;
         let table_arn = format!("{arn_prefix}{}", table.def().name);
         Ok(backups.create(table, backup_name, table_arn)?)
     })

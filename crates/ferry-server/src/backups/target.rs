@@ -212,7 +212,8 @@ fn restored_settings(
 }
 
 /// Create the restore's target table `target_name` (CREATING) from the
-/// source's definition and the overrides.
+/// source's definition and the overrides; an existing target is
+/// TableAlreadyExistsException, or TableInUseException while it is CREATING.
 pub(super) fn create_target(
     engine: &Engine,
     target_name: &str,
@@ -226,8 +227,14 @@ pub(super) fn create_target(
             format!("Table already exists: {target_name}"),
         )
     };
-    if engine.table(target_name).is_some() {
-        return Err(exists());
+    match engine.table(target_name) {
+        // AWS: "A target table with the specified name is either being
+        // created or deleted" is TableInUseException.
+        Some(t) if t.def().status == TableStatus::Creating => {
+            return Err(super::table_in_use(target_name));
+        }
+        Some(_) => return Err(exists()),
+        None => {}
     }
     let indexes = restored_indexes(overrides, src)?;
     let settings = restored_settings(overrides, src, &indexes, now)?;

@@ -10,6 +10,16 @@
 //!   IdempotentParameterMismatch), for any differing parameter;
 //! - `S3BucketOwner` is reported as the account when not given;
 //! - ListImports lists in start order; its `NextToken` is 112+ hex digits.
+//!
+//! Ferry's extension: `"FerryIntoExistingTable": true` in an ImportTable
+//! request upserts into the existing table named by
+//! `TableCreationParameters` (same key schema; the table stays ACTIVE)
+//! instead of creating it. `ferry import --into-existing` sends it.
+//! `"FerryDryRun": true` validates the request as usual, then only reads the
+//! source as the import would and answers the dry run's report
+//! (`ferry_jobs::import::check`); nothing is created or recorded (no
+//! ClientToken is taken, no table is looked up). `ferry check
+//! --endpoint-url` sends it.
 
 mod validate;
 pub mod wire;
@@ -24,8 +34,9 @@ use crate::state::{AppState, blocking};
 use crate::validation::Checks;
 use crate::wire::parse;
 use wire::{
-    CsvOptionsW, DescribeImportInput, ImportSummary, ImportTableDescription, ImportTableInput,
-    ImportTableOutput, InputFormatOptionsW, ListImportsInput, ListImportsOutput, S3BucketSourceW,
+    CsvOptionsW, DescribeImportInput, ImportSummary, ImportTableAnswer, ImportTableDescription,
+    ImportTableInput, ImportTableOutput, InputFormatOptionsW, ListImportsInput, ListImportsOutput,
+    S3BucketSourceW,
 };
 
 /// ListImports' page size when none is given (and the maximum).
@@ -93,15 +104,20 @@ fn summary(view: &ImportView) -> ImportSummary {
     }
 }
 
-pub async fn import_table(state: &AppState, body: &[u8]) -> Result<ImportTableOutput, ApiError> {
+pub async fn import_table(state: &AppState, body: &[u8]) -> Result<ImportTableAnswer, ApiError> {
     let input: ImportTableInput = parse(body)?;
     let raw: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let raw_params = raw
         .get("TableCreationParameters")
         .cloned()
         .unwrap_or_default();
+    let dry_run = input.ferry_dry_run == Some(true);
     let req = validate::import_request(state, input, raw_params)?;
     let jobs = jobs(state);
+    if dry_run {
+        let report = blocking(move || Ok(jobs.imports.dry_run(&req))).await?;
+        return Ok(ImportTableAnswer::DryRun(report));
+    }
     let view = blocking(move || {
         jobs.imports.start(req).map_err(|e| match e {
             StartError::TableExists(name) => ApiError::new(
@@ -110,13 +126,18 @@ pub async fn import_table(state: &AppState, body: &[u8]) -> Result<ImportTableOu
             ),
             StartError::Conflict(m) => ApiError::new(ErrorCode::ImportConflictException, m),
             StartError::LimitExceeded(m) => ApiError::new(ErrorCode::LimitExceededException, m),
+            e @ StartError::NoTable(_) => {
+                ApiError::new(ErrorCode::ResourceNotFoundException, e.to_string())
+            }
+            StartError::TableBusy(m) => ApiError::new(ErrorCode::ResourceInUseException, m),
+            StartError::KeyMismatch(m) => ApiError::validation(m),
             StartError::Storage(e) => e.into(),
         })
     })
     .await?;
-    Ok(ImportTableOutput {
+    Ok(ImportTableAnswer::Started(Box::new(ImportTableOutput {
         import_table_description: describe(&view),
-    })
+    })))
 }
 
 pub async fn describe_import(state: &AppState, body: &[u8]) -> Result<ImportTableOutput, ApiError> {

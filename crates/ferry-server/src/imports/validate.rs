@@ -378,6 +378,7 @@ pub fn import_request(
     raw_table_parameters: serde_json::Value,
 ) -> Result<ImportRequest, ApiError> {
     check_shapes(&input)?;
+    let into_existing = input.ferry_into_existing_table.unwrap_or(false);
     let format = input
         .input_format
         .as_deref()
@@ -405,7 +406,7 @@ pub fn import_request(
     });
     Ok(ImportRequest {
         region: state.region(),
-        account_id: state.config.account_id.clone(),
+        account_id: state.account_id(),
         client_token: input.client_token.unwrap_or_default(),
         source: S3Source {
             bucket: source.s3_bucket.unwrap_or_default(),
@@ -417,6 +418,7 @@ pub fn import_request(
         format_options,
         table,
         table_creation_parameters: raw_table_parameters,
+        into_existing,
     })
 }
 

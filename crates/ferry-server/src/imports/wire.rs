@@ -59,6 +59,14 @@ pub struct ImportTableInput {
     pub input_format_options: Option<InputFormatOptionsW>,
     pub input_compression_type: Option<String>,
     pub table_creation_parameters: Option<TableCreationParametersW>,
+    /// Ferry's extension, not in AWS's model: `true` imports into the
+    /// existing table `TableCreationParameters.TableName` (same key schema)
+    /// instead of creating it (`docs/design/import.md`).
+    pub ferry_into_existing_table: Option<bool>,
+    /// Ferry's extension, not in AWS's model: `true` only checks the source
+    /// as the import would read it (`ferry check --endpoint-url`) and
+    /// answers the dry run's report; nothing is created or recorded.
+    pub ferry_dry_run: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +117,15 @@ pub struct ImportTableDescription {
 #[serde(rename_all = "PascalCase")]
 pub struct ImportTableOutput {
     pub import_table_description: ImportTableDescription,
+}
+
+/// ImportTable's answer: the new import, or (Ferry's `FerryDryRun`) the
+/// dry run's report (`ferry_jobs::import::check::dry_run`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum ImportTableAnswer {
+    Started(Box<ImportTableOutput>),
+    DryRun(serde_json::Value),
 }
 
 #[derive(Clone, Debug, Serialize)]

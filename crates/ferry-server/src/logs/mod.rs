@@ -207,11 +207,11 @@ fn limit(v: Option<i64>, max: usize) -> Result<Option<usize>, ApiError> {
     }
 }
 
-fn group_arn(state: &AppState, group: &str) -> String {
+pub(crate) fn group_arn(state: &AppState, group: &str) -> String {
     format!(
         "arn:aws:logs:{}:{}:log-group:{group}",
         state.region(),
-        state.config.account_id
+        state.account_id()
     )
 }
 

@@ -85,6 +85,17 @@ fn stream_arn(state: &AppState, table: &str, meta: &StreamMeta) -> String {
     format!("{}/stream/{}", state.table_arn(table), meta.label())
 }
 
+/// The ARN of the stream a shard iterator reads (not checked against the
+/// table: GetRecords does that), for authorization (`iam/actions.rs`).
+pub(crate) fn iterator_stream_arn(state: &AppState, text: &str) -> Option<String> {
+    let it = ShardIterator::parse(text)?;
+    Some(format!(
+        "{}/stream/{}",
+        state.table_arn(&it.table),
+        it.label
+    ))
+}
+
 /// The streams of a table still readable now.
 fn streams_of(def: &TableDef, now: i64) -> Vec<StreamMeta> {
     def.settings
@@ -95,17 +106,32 @@ fn streams_of(def: &TableDef, now: i64) -> Vec<StreamMeta> {
         .collect()
 }
 
+/// The table named `name` and the deleted tables of that name whose streams
+/// are still readable (`Engine::retired_tables`).
+fn tables_named(state: &AppState, name: &str) -> Vec<Arc<Table>> {
+    let mut out: Vec<Arc<Table>> = state.engine.table(name).into_iter().collect();
+    out.extend(
+        state
+            .engine
+            .retired_tables()
+            .into_iter()
+            .filter(|t| t.def().name == name),
+    );
+    out
+}
+
 fn find_by_label(state: &AppState, table: &str, label: &str, now: i64) -> Option<Found> {
-    let t = state.engine.table(table)?;
-    let def = t.def();
-    let meta = streams_of(&def, now)
-        .into_iter()
-        .find(|s| s.label() == label)?;
-    Some(Found {
-        arn: stream_arn(state, table, &meta),
-        table: t,
-        def,
-        meta,
+    tables_named(state, table).into_iter().find_map(|t| {
+        let def = t.def();
+        let meta = streams_of(&def, now)
+            .into_iter()
+            .find(|s| s.label() == label)?;
+        Some(Found {
+            arn: stream_arn(state, table, &meta),
+            table: t,
+            def,
+            meta,
+        })
     })
 }
 
@@ -146,13 +172,18 @@ pub async fn list_streams(state: &AppState, body: &[u8]) -> Result<Value, ApiErr
     checks.finish()?;
     let now = state.engine.clock().now();
     let tables = match &input.table_name {
-        Some(name) => vec![
-            state
-                .engine
-                .table(name)
-                .ok_or_else(|| ApiError::table_not_found(name))?,
-        ],
-        None => state.engine.tables(),
+        Some(name) => {
+            let named = tables_named(state, name);
+            if named.is_empty() {
+                return Err(ApiError::table_not_found(name));
+            }
+            named
+        }
+        None => {
+            let mut all = state.engine.tables();
+            all.extend(state.engine.retired_tables());
+            all
+        }
     };
     let mut all = Vec::new();
     for t in tables {
@@ -340,8 +371,11 @@ pub async fn get_records(state: &AppState, body: &[u8]) -> Result<Value, ApiErro
     let (start, end) = f.meta.shard_range(it.shard);
     let from = start.max(i64::try_from((it.after + 1) / 1000).unwrap_or(i64::MAX));
     let table = f.table.clone();
-    let scan = blocking(move || Ok(table.stream_changes(from, end)?)).await?;
     let limit = input.limit.unwrap_or(1000) as usize;
+    // The first commit read may hold records at or before the iterator's
+    // position (at most a transaction's 100 items).
+    let wanted = limit + 100;
+    let scan = blocking(move || Ok(table.stream_changes(from, end, wanted)?)).await?;
     let names = key_names(&f.def);
     let region = state.region();
     let mut records = Vec::new();

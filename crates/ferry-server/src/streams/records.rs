@@ -59,7 +59,7 @@ pub fn record(
     body.insert("SequenceNumber".into(), json!(seq_text(n)));
     body.insert("SizeBytes".into(), json!(size));
     body.insert("StreamViewType".into(), json!(view_type));
-    let value = json!({
+    let mut value = json!({
         "eventID": format!("{n:032x}"),
         "eventName": event,
         "eventVersion": "1.1",
@@ -67,5 +67,14 @@ pub fn record(
         "awsRegion": region,
         "dynamodb": Value::Object(body),
     });
+    if change.expired {
+        // What DynamoDB writes for a deletion by Time to Live. The Streams
+        // API's Identity members are `Type` and `PrincipalId` (the API
+        // model's names; Lambda's event format spells them in camelCase).
+        value["userIdentity"] = json!({
+            "Type": "Service",
+            "PrincipalId": "dynamodb.amazonaws.com",
+        });
+    }
     (value, size)
 }

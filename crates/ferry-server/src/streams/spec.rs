@@ -105,6 +105,19 @@ pub fn on_update(
     }
 }
 
+/// Ends the enabled stream of a table about to be deleted: DynamoDB shows a
+/// deleted table's stream DISABLED, readable for 24 hours (the engine keeps
+/// the table's history that long, `Engine::delete_table`).
+pub fn end_on_delete(table: &Table, now: i64) -> Result<(), ApiError> {
+    let mut streams = table.def().settings.streams;
+    let Some(open) = streams.iter_mut().find(|s| s.disabled_micros.is_none()) else {
+        return Ok(());
+    };
+    open.disabled_micros = Some(now);
+    table.update_def(&mut |d| d.settings.streams = streams.clone())?;
+    Ok(())
+}
+
 /// Tells the engine to keep versions for the streams of a new table.
 pub fn keep_versions(table: &Table) -> Result<(), ApiError> {
     keep_versions_for(table, &table.def().settings.streams)

@@ -1,8 +1,11 @@
 //! `ferry export TABLE DEST`: an ExportTableToPointInTime to a local folder
 //! or an S3 URL, in AWS's exact layout (`AWSDynamoDB/<export-id>/...`,
-//! manifests, `.md5` files); the table needs point-in-time recovery on, as
-//! for the API. Offline (`--data-dir`) the request goes through the server's
-//! own handler in this process and the job writes straight into DEST.
+//! manifests, `.md5` files). Online the table needs point-in-time recovery
+//! on, as for the API. Offline (`--data-dir`) the request goes through the
+//! server's own handler in this process (`export_table_offline`: a table
+//! without PITR is exported as it is now, Ferry's extension) and the job
+//! writes straight into DEST. Progress is DescribeExport's ItemCount and
+//! BilledSizeBytes, which Ferry fills while the export runs.
 //! Online (`--endpoint-url`) the server exports to its own S3 (to DEST when
 //! it is an `s3://` URL, else under a fresh prefix of the upload bucket,
 //! downloaded into DEST afterwards).
@@ -127,14 +130,6 @@ fn request(
     Ok(body)
 }
 
-fn api_error(e: ferry_server::errors::ApiError) -> CliError {
-    CliError::usage(format!(
-        "{}: {}",
-        e.code.name(),
-        e.message.unwrap_or_default()
-    ))
-}
-
 /// Where the export request goes.
 enum Conn<'a> {
     Offline(&'a ferry_server::AppState),
@@ -150,7 +145,7 @@ impl Conn<'_> {
         let bytes = serde_json::to_vec(body).unwrap_or_default();
         let out = match op {
             "ExportTableToPointInTime" => {
-                ferry_server::exports::export_table_to_point_in_time(state, &bytes)
+                ferry_server::exports::export_table_offline(state, &bytes)
                     .await
                     .map(|o| serde_json::to_value(o).unwrap_or_default())
             }
@@ -158,7 +153,7 @@ impl Conn<'_> {
                 .await
                 .map(|o| serde_json::to_value(o).unwrap_or_default()),
         };
-        out.map_err(api_error)
+        out.map_err(offline::api_error)
     }
 
     /// Start the export and poll it to its end; its final description.

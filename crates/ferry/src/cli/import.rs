@@ -1,5 +1,8 @@
 //! `ferry import SOURCE`: an ImportTable from a local folder, a file or an
-//! S3 URL into a new table. Offline (`--data-dir`) the request goes through
+//! S3 URL into a new table, or with `--into-existing` (Ferry's
+//! `FerryIntoExistingTable` extension) upserted into an existing one, whose
+//! definition is read with DescribeTable when no `--key` or
+//! `--table-definition` is given. Offline (`--data-dir`) the request goes through
 //! the server's own ImportTable handler in this process (same validation,
 //! same messages), the job is the import job, and its progress is read from
 //! the live counters DescribeImport reports. Online (`--endpoint-url`) local
@@ -33,7 +36,8 @@ Examples:
   ferry import ./export/AWSDynamoDB/01693685827463-2d8752fd --data-dir ./ferry-data \\
       --table-definition music-describe-table.json
   ferry import ./items.csv --data-dir ./ferry-data --table-name Music --key Artist:S --key SongTitle:S
-  ferry import s3://my-bucket/exports/ --data-dir ./ferry-data --table-name T --key pk:S --json")]
+  ferry import s3://my-bucket/exports/ --data-dir ./ferry-data --table-name T --key pk:S --json
+  ferry import ./more-items.json --endpoint-url http://127.0.0.1:8000 --table-name Music --into-existing")]
 pub struct ImportArgs {
     /// A local folder or file, or s3://bucket/prefix.
     pub source: String,
@@ -46,8 +50,51 @@ pub struct ImportArgs {
     pub table_name: Option<String>,
     #[command(flatten)]
     pub format: FormatArgs,
+    /// Upsert into the existing table --table-name (it stays ACTIVE and
+    /// serving; indexes, streams and PITR see every item) instead of
+    /// creating it. A Ferry extension: AWS imports only into new tables.
+    #[arg(long)]
+    pub into_existing: bool,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The TableCreationParameters given by the flags; `None` for
+/// `--into-existing` without `--key` or `--table-definition`: they are read
+/// from the table (see [`existing_parameters`]).
+fn flag_parameters(args: &ImportArgs) -> Result<Option<Value>, CliError> {
+    let given = args.table.table_definition.is_some() || !args.table.key.is_empty();
+    let name = args.table_name.as_deref();
+    if args.into_existing && !given {
+        return match name {
+            Some(_) => Ok(None),
+            None => Err(CliError::usage("--into-existing needs --table-name")),
+        };
+    }
+    let params = table::creation_parameters(&args.table, name)?;
+    if params.get("TableName").is_none() {
+        return Err(CliError::usage("give --table-name"));
+    }
+    Ok(Some(params))
+}
+
+/// The DescribeTable request of `--table-name`, and the
+/// TableCreationParameters its answer gives.
+fn describe_request(args: &ImportArgs) -> Value {
+    json!({ "TableName": args.table_name })
+}
+
+fn existing_parameters(args: &ImportArgs, answer: &Value) -> Result<Value, CliError> {
+    table::from_describe_table(answer, args.table_name.as_deref())
+}
+
+/// The ImportTable request for `args`.
+fn import_request(args: &ImportArgs, resolved: &Resolved, params: Value) -> Value {
+    let mut body = request(resolved, &args.format, params);
+    if args.into_existing {
+        body["FerryIntoExistingTable"] = json!(true);
+    }
+    body
 }
 
 /// The ImportTable request for a resolved source.
@@ -137,27 +184,35 @@ pub fn report(
 
 /// `ferry import`.
 pub async fn run(args: ImportArgs) -> Result<u8, CliError> {
-    let params = table::creation_parameters(&args.table, args.table_name.as_deref())?;
-    if params.get("TableName").is_none() {
-        return Err(CliError::usage("give --table-name"));
-    }
     let data_dir = match (&args.target.data_dir, &args.target.endpoint_url) {
         (Some(d), _) => d,
-        (None, Some(url)) => return run_online(url, &args, params).await,
+        (None, Some(url)) => return run_online(url, &args).await,
         (None, None) => return Err(CliError::usage("give --data-dir or --endpoint-url")),
     };
+    let params = flag_parameters(&args)?;
     let resolved = resolve(
         locate_source(&args.source)?,
         &args.format,
         args.output.quiet,
     )
     .await?;
-    let body = request(&resolved, &args.format, params);
     let server = offline::open(data_dir).await?;
     let state = server.state().clone();
     let loc = &resolved.location;
     server.objects().mount(&loc.bucket, loc.client.clone());
-    let result = drive(&state, &body, &resolved, args.output).await;
+    let result = async {
+        let params = match params {
+            Some(p) => p,
+            None => {
+                let answer =
+                    offline::call(&state, "DescribeTable", &describe_request(&args)).await?;
+                existing_parameters(&args, &answer)?
+            }
+        };
+        let body = import_request(&args, &resolved, params);
+        drive(&state, &body, &resolved, args.output).await
+    }
+    .await;
     drop(state);
     server.shutdown().await;
     result
@@ -172,13 +227,10 @@ async fn drive(
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let started = ferry_server::imports::import_table(state, &bytes)
         .await
-        .map_err(|e| {
-            CliError::usage(format!(
-                "{}: {}",
-                e.code.name(),
-                e.message.unwrap_or_default()
-            ))
-        })?;
+        .map_err(offline::api_error)?;
+    let ferry_server::imports::wire::ImportTableAnswer::Started(started) = started else {
+        return Err(CliError::failed("ImportTable answered a dry run"));
+    };
     let arn = started.import_table_description.import_arn;
     let total = (resolved.compression == Compression::None).then_some(resolved.total_bytes);
     let mut progress = Progress::new(output, "imported", total);
@@ -205,9 +257,36 @@ async fn drive(
     Ok(report(output, &progress, description, errors))
 }
 
+/// SOURCE for a running server: an `s3://` URL names the server's own
+/// buckets; local files are uploaded to its S3 first.
+pub async fn server_source(
+    api: &Api,
+    source: &str,
+    format: &FormatArgs,
+    output: OutputArgs,
+) -> Result<Resolved, CliError> {
+    let location = match parse_s3_url(source) {
+        Some((bucket, prefix)) => Location {
+            client: api.s3(),
+            bucket,
+            prefix,
+        },
+        None => locate_source(source)?,
+    };
+    let mut resolved = resolve(location, format, output.quiet).await?;
+    if resolved.location.bucket == LOCAL_BUCKET {
+        resolved.location = upload(api, &resolved, output).await?;
+    }
+    Ok(resolved)
+}
+
 /// Upload the resolved local objects to the server's S3, under a fresh
 /// prefix of [`UPLOAD_BUCKET`]; the location to import from.
-async fn upload(api: &Api, resolved: &Resolved, output: OutputArgs) -> Result<Location, CliError> {
+pub async fn upload(
+    api: &Api,
+    resolved: &Resolved,
+    output: OutputArgs,
+) -> Result<Location, CliError> {
     api.ensure_bucket(UPLOAD_BUCKET).await?;
     let from = &resolved.location;
     let to = Location {
@@ -260,21 +339,19 @@ async fn online_errors(api: &Api, arn: &str) -> Vec<Value> {
 }
 
 /// `ferry import --endpoint-url`.
-async fn run_online(url: &str, args: &ImportArgs, params: Value) -> Result<u8, CliError> {
+async fn run_online(url: &str, args: &ImportArgs) -> Result<u8, CliError> {
     let api = Api::new(url)?;
-    let location = match parse_s3_url(&args.source) {
-        Some((bucket, prefix)) => Location {
-            client: api.s3(),
-            bucket,
-            prefix,
-        },
-        None => locate_source(&args.source)?,
+    let params = match flag_parameters(args)? {
+        Some(p) => p,
+        None => {
+            let answer = api
+                .call("DynamoDB_20120810.DescribeTable", &describe_request(args))
+                .await?;
+            existing_parameters(args, &answer)?
+        }
     };
-    let mut resolved = resolve(location, &args.format, args.output.quiet).await?;
-    if resolved.location.bucket == LOCAL_BUCKET {
-        resolved.location = upload(&api, &resolved, args.output).await?;
-    }
-    let body = request(&resolved, &args.format, params);
+    let resolved = server_source(&api, &args.source, &args.format, args.output).await?;
+    let body = import_request(args, &resolved, params);
     let started = api.call("DynamoDB_20120810.ImportTable", &body).await?;
     let arn = started["ImportTableDescription"]["ImportArn"].clone();
     let total = (resolved.compression == Compression::None).then_some(resolved.total_bytes);

@@ -83,7 +83,7 @@ fn throughput(t: &Value) -> Value {
 
 /// describe-table output → TableCreationParameters (keys, attribute
 /// definitions, GSIs with their projections, billing mode and capacity).
-fn from_describe_table(doc: &Value, table_name: Option<&str>) -> Result<Value, CliError> {
+pub fn from_describe_table(doc: &Value, table_name: Option<&str>) -> Result<Value, CliError> {
     let table = doc.get("Table").unwrap_or(doc);
     if table.get("KeySchema").is_none() {
         return Err(CliError::usage(

@@ -97,3 +97,72 @@ async fn clean_source_checks_completed() {
     assert_eq!(c["InputFormat"], "CSV");
     assert!(c.get("FailureCode").is_none());
 }
+
+/// Error messages without their S3 pointers (the online check reads the
+/// uploaded copy, under another bucket and prefix).
+fn messages(v: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = v["Errors"]
+        .as_array()
+        .expect("Errors")
+        .iter()
+        .map(|e| e["errorMessages"].to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// `ferry check --endpoint-url`: the server's dry run (ImportTable with
+/// `FerryDryRun`) reports what the local one does, and creates nothing: no
+/// table, no import.
+#[tokio::test(flavor = "multi_thread")]
+async fn online_check_is_the_same_dry_run_on_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = bad_source(dir.path());
+    let keys = ["--key", "pk:S", "--key", "sk:N"];
+    let local = ferry(&[&["check", path(&src), "--json"][..], &keys].concat());
+    let local = json(&local);
+
+    let served = crate::common::Served::open(&dir.path().join("data")).await;
+    let url = served.url();
+    let args: Vec<String> = ["check", path(&src), "--json", "--endpoint-url", &url]
+        .iter()
+        .chain(keys.iter())
+        .map(|a| a.to_string())
+        .collect();
+    let online = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ferry(&args)
+    })
+    .await
+    .unwrap();
+    assert_eq!(online.status.code(), Some(1), "{}", stderr(&online));
+    let remote = json(&online);
+    for field in [
+        "Status",
+        "FailureCode",
+        "FailureMessage",
+        "InputFormat",
+        "ProcessedItemCount",
+        "ImportedItemCount",
+        "ErrorCount",
+        "DuplicateKeyCount",
+        "KeyTypes",
+    ] {
+        assert_eq!(remote[field], local[field], "{field}");
+    }
+    assert_eq!(messages(&remote), messages(&local));
+    let per_object = |v: &serde_json::Value| -> Vec<u64> {
+        v["Objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["ErrorCount"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(per_object(&remote), per_object(&local));
+    let tables = served.client.list_tables().send().await.unwrap();
+    assert!(tables.table_names().is_empty());
+    let imports = served.client.list_imports().send().await.unwrap();
+    assert!(imports.import_summary_list().is_empty());
+    served.stop().await;
+}

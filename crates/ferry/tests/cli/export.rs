@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::{
 
 use crate::common::{Served, ferry, json, n, path, s, stderr};
 
-/// A table `Src` with PITR on and 50 items, in `data`.
-async fn seed(data: &std::path::Path) -> Vec<String> {
+/// A table `Src` with 50 items (and PITR on when `pitr`), in `data`.
+async fn seed(data: &std::path::Path, pitr: bool) -> Vec<String> {
     let served = Served::open(data).await;
     let c = &served.client;
     c.create_table()
@@ -36,7 +36,7 @@ async fn seed(data: &std::path::Path) -> Vec<String> {
         .table_name("Src")
         .point_in_time_recovery_specification(
             PointInTimeRecoverySpecification::builder()
-                .point_in_time_recovery_enabled(true)
+                .point_in_time_recovery_enabled(pitr)
                 .build()
                 .unwrap(),
         )
@@ -77,7 +77,7 @@ fn export_dir(dest: &std::path::Path) -> std::path::PathBuf {
 async fn export_then_import_round_trip_and_md5_refusal() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let original = seed(&data).await;
+    let original = seed(&data, true).await;
 
     let dest = dir.path().join("out");
     let out = ferry(&[
@@ -164,7 +164,7 @@ async fn export_then_import_round_trip_and_md5_refusal() {
 async fn online_export_downloads_the_aws_layout() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let original = seed(&data).await;
+    let original = seed(&data, true).await;
     let served = Served::open(&data).await;
     let dest = dir.path().join("out");
     let url = served.url();
@@ -207,4 +207,108 @@ async fn online_export_downloads_the_aws_layout() {
     let served = Served::open(&data2).await;
     assert_eq!(served.scan("Copy").await, original);
     served.stop().await;
+}
+
+/// Offline, a table without PITR is exported as it is now (Ferry's
+/// extension); an earlier ExportTime or an incremental export is refused
+/// with the API's messages and writes nothing, and online the API's
+/// PointInTimeRecoveryUnavailableException stands.
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_export_needs_no_pitr_but_only_reads_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    seed(&data, false).await;
+    let base = |dest: &std::path::Path| -> Vec<String> {
+        ["export", "Src", path(dest), "--data-dir", path(&data)]
+            .map(String::from)
+            .to_vec()
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ferry(&args)
+    };
+
+    let refused = dir.path().join("refused");
+    let mut past = base(&refused);
+    past.extend(["--export-time", "2001-09-09T01:46:40Z"].map(String::from));
+    let out = run(past);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error: InvalidExportTimeException: Export Time is invalid"),
+        "{}",
+        stderr(&out)
+    );
+    let mut incremental = base(&refused);
+    incremental.extend(
+        [
+            "--from",
+            "2001-09-09T01:46:40Z",
+            "--to",
+            "2001-09-09T02:46:40Z",
+        ]
+        .map(String::from),
+    );
+    let out = run(incremental);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "error: InvalidExportTimeException: Incremental export period from time cannot be less than the table creation time : 2001-09-09T01:46:40Z"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!refused.join("AWSDynamoDB").exists());
+
+    let dest = dir.path().join("out");
+    let mut now = base(&dest);
+    now.push("--json".into());
+    let out = run(now);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d = json(&out);
+    assert_eq!(d["ExportStatus"], "COMPLETED");
+    assert_eq!(d["ItemCount"], 50);
+    assert!(export_dir(&dest).join("manifest-files.json").is_file());
+
+    let served = Served::open(&data).await;
+    let online = dir.path().join("online");
+    let out = ferry(&[
+        "export",
+        "Src",
+        path(&online),
+        "--endpoint-url",
+        &served.url(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "error: PointInTimeRecoveryUnavailableException: Point in time recovery is not enabled for table 'Src'"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    served.stop().await;
+}
+
+/// Offline mode binds no port: `ferry_server::open` (what `--data-dir`
+/// uses) succeeds on a configuration whose listen address is taken, where
+/// `ferry_server::start` fails to bind.
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_mode_binds_no_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = ferry_server::Config {
+        listen: taken.local_addr().unwrap(),
+        data_dir: Some(dir.path().join("data")),
+        ..Default::default()
+    };
+    let err = ferry_server::start(config.clone())
+        .await
+        .err()
+        .expect("the address is taken");
+    assert!(format!("{err:#}").contains("binding"), "{err:#}");
+    let instance = ferry_server::open(config)
+        .await
+        .expect("opens without a port");
+    assert!(instance.state().engine.table("nope").is_none());
+    instance.shutdown().await;
 }

@@ -167,13 +167,32 @@ async fn data_dir_in_use_is_refused() {
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "error: the data directory {} is in use by another ferry process",
-            data.display()
+            "error: the data directory {} is in use by another ferry process (pid {})\n",
+            data.display(),
+            std::process::id()
         )),
         "{err}"
     );
     let tables = served.client.list_tables().send().await.unwrap();
     assert!(tables.table_names().is_empty());
+    // `ferry serve` says the same instead of the engine's "Locked".
+    let out = ferry(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        path(&data),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "the data directory {} is in use by another ferry process (pid {})",
+            data.display(),
+            std::process::id()
+        )) && !err.contains("Locked"),
+        "{err}"
+    );
     served.stop().await;
 }
 

@@ -8,4 +8,5 @@ mod common;
 mod check;
 mod export;
 mod import;
+mod into_existing;
 mod manners;

@@ -60,18 +60,41 @@ impl TestServer {
     }
 
     async fn sdk_config(&self) -> aws_config::SdkConfig {
+        self.sdk_config_as("AKIDFERRYTEST", "ferry-test-secret")
+            .await
+    }
+
+    async fn sdk_config_as(&self, access_key: &str, secret: &str) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(&self.endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_credential_types::Credentials::new(
-                "AKIDFERRYTEST",
-                "ferry-test-secret",
-                None,
-                None,
-                "test",
+                access_key, secret, None, None, "test",
             ))
             .load()
             .await
+    }
+
+    /// A DynamoDB client signing with the given key.
+    pub async fn dynamodb_as(&self, access_key: &str, secret: &str) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config_as(access_key, secret).await)
+    }
+
+    /// A DynamoDB Streams client signing with the given key.
+    pub async fn streams_as(
+        &self,
+        access_key: &str,
+        secret: &str,
+    ) -> aws_sdk_dynamodbstreams::Client {
+        aws_sdk_dynamodbstreams::Client::new(&self.sdk_config_as(access_key, secret).await)
+    }
+
+    /// An S3 client (path-style) signing with the given key.
+    pub async fn s3_as(&self, access_key: &str, secret: &str) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config_as(access_key, secret).await)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
     }
 
     pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {

@@ -1,8 +1,8 @@
 //! Online GSI creation: UpdateTable answers at once with the index CREATING
-//! and `Backfilling`, the table keeps taking writes, reads of the index are
-//! refused until it is ACTIVE, DynamoDB's one-online-index-at-a-time rule,
-//! and the finished index equals the index recomputed from the table, with
-//! exact `ItemCount` and `IndexSizeBytes`.
+//! and `Backfilling`, the table keeps taking writes, reads of the index
+//! (Query, Scan, PartiQL SELECT) are refused until it is ACTIVE, DynamoDB's
+//! one-online-index-at-a-time rule, and the finished index equals the index
+//! recomputed from the table, with exact `ItemCount` and `IndexSizeBytes`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -259,6 +259,16 @@ async fn a_gsi_created_over_500000_items_while_a_client_writes_is_exact() {
         .await;
     assert_eq!(
         failure(sc),
+        ("ValidationException".to_string(), msg.to_string())
+    );
+    // PartiQL's SELECT on the index is refused the same way.
+    let select = client
+        .execute_statement()
+        .statement(r#"SELECT * FROM "big"."by-g" WHERE g = 'g1'"#)
+        .send()
+        .await;
+    assert_eq!(
+        failure(select),
         ("ValidationException".to_string(), msg.to_string())
     );
 

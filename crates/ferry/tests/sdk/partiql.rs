@@ -102,7 +102,7 @@ async fn insert_then_select_by_key_and_by_scan() {
     )
     .await;
     assert_eq!(titles(&filtered), ["one"]);
-    let missing = exec(&client, "SELECT * FROM music WHERE artist = 'a' AND nothing IS MISSING AND title IS NOT MISSING AND song BETWEEN 1 AND 2").await;
+    let missing = exec(&client, "SELECT * FROM music WHERE artist = 'a' AND absent IS MISSING AND title IS NOT MISSING AND song BETWEEN 1 AND 2").await;
     assert_eq!(titles(&missing), ["one", "two"]);
     let funcs = exec(&client, "SELECT * FROM music WHERE contains(tags, 'x') AND attribute_type(info, 'M') AND size(title) = 3").await;
     assert_eq!(titles(&funcs), ["one", "two", "uno"]);
@@ -182,6 +182,120 @@ async fn limit_and_next_token_walk_every_item_once() {
             .await,
         "Invalid NextToken",
     );
+}
+
+/// A NextToken belongs to the statement and parameters that issued it:
+/// replayed with another statement or other parameters it is refused
+/// (`NextToken does not match request`); another Limit or ConsistentRead is
+/// accepted.
+#[tokio::test]
+async fn next_token_is_bound_to_its_statement() {
+    let server = TestServer::start().await;
+    let client = music(&server).await;
+    let by_artist = "SELECT * FROM music WHERE artist = ?";
+    let first = client
+        .execute_statement()
+        .statement(by_artist)
+        .parameters(AttributeValue::S("a".into()))
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
+    let token = first.next_token().expect("more pages").to_string();
+    let replay = |statement: &str, artist: &str| {
+        client
+            .execute_statement()
+            .statement(statement)
+            .parameters(AttributeValue::S(artist.into()))
+            .next_token(token.clone())
+    };
+    for (statement, artist) in [
+        (by_artist, "b"),
+        ("SELECT * FROM music WHERE artist = ? AND title <> 'x'", "a"),
+        ("select * from music where artist = ?", "a"),
+    ] {
+        assert_validation(
+            replay(statement, artist).limit(1).send().await,
+            "NextToken does not match request",
+        );
+    }
+    let rest = replay(by_artist, "a")
+        .limit(10)
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.items().len(), 2, "the two items after the first");
+    assert_eq!(rest.next_token(), None);
+    let mut all = first.items().to_vec();
+    all.extend(rest.items().iter().cloned());
+    let mut t = titles(&all);
+    t.dedup();
+    assert_eq!(t.len(), 3);
+}
+
+/// `ORDER BY` the sort key of one partition, in pages; DynamoDB's refusals.
+#[tokio::test]
+async fn order_by_the_sort_key_of_one_partition() {
+    let server = TestServer::start().await;
+    let client = music(&server).await;
+    let statement = "SELECT title FROM music WHERE artist = 'a' ORDER BY song DESC";
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .execute_statement()
+            .statement(statement)
+            .limit(2)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        seen.extend(
+            out.items()
+                .iter()
+                .map(|i| i["title"].as_s().unwrap().clone()),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+        assert!(seen.len() < 10, "no end to the pages");
+    }
+    assert_eq!(seen, ["three", "two", "one"]);
+    let asc = exec(
+        &client,
+        "SELECT title FROM music WHERE artist = 'a' ORDER BY artist, song ASC",
+    )
+    .await;
+    let titles: Vec<&str> = asc
+        .iter()
+        .map(|i| i["title"].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(titles, ["one", "two", "three"]);
+    for (statement, message) in [
+        (
+            "SELECT * FROM music ORDER BY song",
+            "Must have WHERE clause in the statement when using ORDER BY clause.",
+        ),
+        (
+            "SELECT * FROM music WHERE artist = 'a' ORDER BY title",
+            "Attribute title in ORDER BY clause must be part of the primary key",
+        ),
+        (
+            "SELECT * FROM music WHERE song = 1 ORDER BY song",
+            "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.",
+        ),
+        (
+            "SELECT * FROM music WHERE artist IN ['a', 'b'] ORDER BY song",
+            "Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause.",
+        ),
+    ] {
+        assert_validation(
+            client.execute_statement().statement(statement).send().await,
+            message,
+        );
+    }
 }
 
 #[tokio::test]
@@ -443,6 +557,33 @@ async fn delete_returning_and_conditions() {
             .await,
         "Invalid returning clause: RETURNING MODIFIED OLD *. Only RETURNING ALL OLD * is allowed in DELETE statements.",
     );
+}
+
+#[tokio::test]
+async fn reserved_words_need_quotes() {
+    let server = TestServer::start().await;
+    let client = music(&server).await;
+    for statement in [
+        "SELECT * FROM music WHERE artist = 'a' AND size = 1",
+        "SELECT key FROM music WHERE artist = 'a'",
+        "UPDATE music SET timestamp = 1 WHERE artist = 'a' AND song = 1",
+    ] {
+        assert_validation(
+            client.execute_statement().statement(statement).send().await,
+            "Statement wasn't well formed, can't be processed: Unexpected keyword",
+        );
+    }
+    exec(
+        &client,
+        "UPDATE music SET \"timestamp\" = 1 WHERE artist = 'a' AND song = 1",
+    )
+    .await;
+    let rows = exec(
+        &client,
+        "SELECT \"timestamp\" FROM music WHERE artist = 'a' AND \"timestamp\" = 1 AND size(tags) = 2",
+    )
+    .await;
+    assert_eq!(rows.len(), 1);
 }
 
 #[tokio::test]

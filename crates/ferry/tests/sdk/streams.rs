@@ -1,7 +1,7 @@
 //! DynamoDB Streams through the real aws-sdk-dynamodbstreams: enabling and
 //! disabling with DynamoDB's validation, the four Streams calls and their
-//! errors, records rebuilt into the table, shard rollover, trimming, and a
-//! restart that keeps sequence numbers.
+//! errors, records rebuilt into the table, shard rollover, trimming, a
+//! restart that keeps sequence numbers, and TTL deletions' `userIdentity`.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ use crate::common::*;
 
 const HOUR: i64 = 3_600_000_000;
 
-fn spec(enabled: bool, view: Option<StreamViewType>) -> StreamSpecification {
+pub(crate) fn spec(enabled: bool, view: Option<StreamViewType>) -> StreamSpecification {
     StreamSpecification::builder()
         .stream_enabled(enabled)
         .set_stream_view_type(view)
@@ -36,12 +36,12 @@ async fn table_with_stream(server: &TestServer, name: &str) -> String {
     latest_arn(&ddb, name).await.expect("a stream")
 }
 
-async fn latest_arn(ddb: &aws_sdk_dynamodb::Client, name: &str) -> Option<String> {
+pub(crate) async fn latest_arn(ddb: &aws_sdk_dynamodb::Client, name: &str) -> Option<String> {
     let t = ddb.describe_table().table_name(name).send().await.unwrap();
     t.table().unwrap().latest_stream_arn().map(str::to_string)
 }
 
-async fn shard_ids(streams: &aws_sdk_dynamodbstreams::Client, arn: &str) -> Vec<String> {
+pub(crate) async fn shard_ids(streams: &aws_sdk_dynamodbstreams::Client, arn: &str) -> Vec<String> {
     let d = streams
         .describe_stream()
         .stream_arn(arn)
@@ -377,7 +377,8 @@ async fn consumer_rebuilds_the_table_from_the_records() {
     assert_eq!(rebuilt, table);
 }
 
-fn to_ddb(v: &aws_sdk_dynamodbstreams::types::AttributeValue) -> AttributeValue {
+/// A Streams attribute value as a DynamoDB one (strings and numbers only).
+pub(crate) fn to_ddb(v: &aws_sdk_dynamodbstreams::types::AttributeValue) -> AttributeValue {
     use aws_sdk_dynamodbstreams::types::AttributeValue as S;
     match v {
         S::S(x) => AttributeValue::S(x.clone()),
@@ -577,4 +578,147 @@ async fn restart_keeps_sequence_numbers_and_a_consumer_resumes() {
         "same sequence numbers after the restart"
     );
     assert_eq!(resumed.len(), 7, "no gap, no duplicate");
+}
+
+#[tokio::test]
+async fn a_ttl_deletion_carries_the_service_identity() {
+    use aws_sdk_dynamodb::types::TimeToLiveSpecification;
+    let server = TestServer::start().await;
+    let ddb = server.dynamodb().await;
+    let streams = server.streams().await;
+    let arn = table_with_stream(&server, "StrTtl").await;
+    ddb.update_time_to_live()
+        .table_name("StrTtl")
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("exp")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (pk, exp) in [("expires", now - 60), ("stays", now + 3_600)] {
+        ddb.put_item()
+            .table_name("StrTtl")
+            .item("pk", s(pk))
+            .item("exp", n(&exp.to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+    ddb.delete_item()
+        .table_name("StrTtl")
+        .key("pk", s("stays"))
+        .send()
+        .await
+        .unwrap();
+    // AdvanceClock runs a TTL sweep.
+    server.advance_clock(1).await;
+    let shard = shard_ids(&streams, &arn).await.remove(0);
+    let it = iterator(&streams, &arn, &shard, ShardIteratorType::TrimHorizon, None).await;
+    let (records, _) = drain(&streams, it).await;
+    // "<event> <pk> <userIdentity Type/PrincipalId, or ->".
+    let seen: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let keys = r.dynamodb().unwrap().keys().unwrap();
+            let who = r.user_identity().map_or("-".to_string(), |u| {
+                format!("{}/{}", u.r#type().unwrap(), u.principal_id().unwrap())
+            });
+            format!(
+                "{} {} {who}",
+                r.event_name().unwrap().as_str(),
+                keys["pk"].as_s().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            "INSERT expires -",
+            "INSERT stays -",
+            "REMOVE stays -",
+            "REMOVE expires Service/dynamodb.amazonaws.com",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_tables_stream_stays_readable_for_a_day() {
+    let server = TestServer::start().await;
+    let ddb = server.dynamodb().await;
+    let streams = server.streams().await;
+    let arn = table_with_stream(&server, "StrDel").await;
+    for i in 0..3 {
+        ddb.put_item()
+            .table_name("StrDel")
+            .item("pk", s(&format!("k{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let shard = shard_ids(&streams, &arn).await.remove(0);
+    ddb.delete_table()
+        .table_name("StrDel")
+        .send()
+        .await
+        .unwrap();
+    // A new table of the same name has no stream; the old one is listed.
+    create_table(&ddb, "StrDel", ("pk", ScalarAttributeType::S), None).await;
+    assert_eq!(latest_arn(&ddb, "StrDel").await, None);
+    for filter in [None, Some("StrDel")] {
+        let listed = streams
+            .list_streams()
+            .set_table_name(filter.map(str::to_string))
+            .send()
+            .await
+            .unwrap();
+        let arns: Vec<&str> = listed
+            .streams()
+            .iter()
+            .filter_map(|s| s.stream_arn())
+            .collect();
+        assert_eq!(arns, vec![arn.as_str()], "{filter:?}");
+    }
+    let d = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let desc = d.stream_description().unwrap();
+    assert_eq!(desc.stream_status().unwrap().as_str(), "DISABLED");
+    let range = desc.shards()[0].sequence_number_range().unwrap();
+    assert!(
+        range.ending_sequence_number().is_some(),
+        "the shard is closed"
+    );
+    let it = iterator(&streams, &arn, &shard, ShardIteratorType::TrimHorizon, None).await;
+    let (records, next) = drain(&streams, it).await;
+    assert_eq!(records.len(), 3);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.event_name().unwrap().as_str() == "INSERT")
+    );
+    assert_eq!(next, None, "a closed shard, drained");
+
+    // A day later it is gone.
+    server.advance_clock(24 * HOUR + 1).await;
+    let gone = streams.describe_stream().stream_arn(&arn).send().await;
+    assert_eq!(
+        failure(gone),
+        (
+            "ResourceNotFoundException".to_string(),
+            format!("Requested resource not found: Stream: {arn} not found")
+        )
+    );
+    let listed = streams.list_streams().send().await.unwrap();
+    assert!(listed.streams().is_empty());
 }

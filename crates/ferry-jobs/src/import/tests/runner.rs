@@ -56,6 +56,7 @@ fn request(table_name: &str, bucket: &str, prefix: &str, format: InputFormat) ->
         format_options: None,
         table: table(table_name, false),
         table_creation_parameters: serde_json::json!({"TableName": table_name}),
+        into_existing: false,
     }
 }
 

@@ -159,6 +159,11 @@ async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// A DynamoDB Streams client without retries.
+pub(crate) async fn streams_for(endpoint: &str) -> aws_sdk_dynamodbstreams::Client {
+    aws_sdk_dynamodbstreams::Client::new(&sdk_config(endpoint).await)
+}
+
 /// A DynamoDB client without retries (every answer is seen).
 pub(crate) async fn client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&sdk_config(endpoint).await)
