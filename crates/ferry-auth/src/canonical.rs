@@ -180,6 +180,35 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
     hmac(&k_service, b"aws4_request")
 }
 
+/// [`signing_key`], memoised: a client signs every request of a day with the
+/// same key, so the four HMACs are done once per (secret, date, region,
+/// service). Pure memoisation of a pure function: the answer is the same
+/// with or without the cache. At most [`KEY_CACHE_SIZE`] keys are kept (the
+/// oldest goes first).
+pub fn cached_signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    type Entry = ([String; 4], [u8; 32]);
+    static CACHE: std::sync::Mutex<Vec<Entry>> = std::sync::Mutex::new(Vec::new());
+    let hit =
+        |e: &&Entry| e.0[0] == secret && e.0[1] == date && e.0[2] == region && e.0[3] == service;
+    if let Ok(cache) = CACHE.lock()
+        && let Some((_, key)) = cache.iter().find(hit)
+    {
+        return *key;
+    }
+    let key = signing_key(secret, date, region, service);
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= KEY_CACHE_SIZE {
+            cache.remove(0);
+        }
+        let parts = [secret, date, region, service].map(str::to_owned);
+        cache.push((parts, key));
+    }
+    key
+}
+
+/// How many derived signing keys [`cached_signing_key`] keeps.
+pub const KEY_CACHE_SIZE: usize = 32;
+
 /// The string to sign over a canonical request.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
     format!(
@@ -196,6 +225,23 @@ pub fn signature(key: &[u8; 32], string_to_sign: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cached_signing_key_is_the_derived_one() {
+        for i in 0..(KEY_CACHE_SIZE * 2) {
+            let date = format!("2026{:04}", i % 40);
+            for _ in 0..2 {
+                assert_eq!(
+                    cached_signing_key("secret", &date, "eu-west-1", "dynamodb"),
+                    signing_key("secret", &date, "eu-west-1", "dynamodb")
+                );
+            }
+            assert_ne!(
+                cached_signing_key("other", &date, "eu-west-1", "dynamodb"),
+                signing_key("secret", &date, "eu-west-1", "dynamodb")
+            );
+        }
+    }
 
     #[test]
     fn encodes_like_sigv4() {

@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{
-    ALGORITHM, canonical_path, canonical_query, parse_query, sha256_hex, signature, signing_key,
-    string_to_sign, trim_header_value,
+    ALGORITHM, cached_signing_key, canonical_path, canonical_query, parse_query, sha256_hex,
+    signature, string_to_sign, trim_header_value,
 };
 use crate::{AuthError, Credentials, Principal, SIGNATURE_MISMATCH_MESSAGE};
 
@@ -93,8 +93,23 @@ fn auth_params(auth: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `t` as `YYYYMMDDTHHMMSSZ`: written directly for four-digit years (every
+/// request signs one; chrono's `strftime` parses its pattern each time),
+/// by chrono otherwise (its signed form of other years).
 fn format_basic(t: DateTime<Utc>) -> String {
-    t.format(BASIC_FORMAT).to_string()
+    use chrono::{Datelike as _, Timelike as _};
+    if !(0..=9999).contains(&t.year()) {
+        return t.format(BASIC_FORMAT).to_string();
+    }
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 fn parse_date(raw: &str, is_amz_date: bool) -> Result<DateTime<Utc>, AuthError> {
@@ -219,7 +234,7 @@ fn parse_expires(raw: &str) -> Result<i64, AuthError> {
 }
 
 fn check_time(claim: &Claim, now: DateTime<Utc>) -> Result<(), AuthError> {
-    let date = format_basic(claim.date);
+    let date = || format_basic(claim.date);
     // Every bound is computed with checked arithmetic: a date at the edge of
     // chrono's range must be refused, never overflow.
     let earliest = now.checked_sub_signed(MAX_SKEW).unwrap_or(now);
@@ -232,14 +247,16 @@ fn check_time(claim: &Claim, now: DateTime<Utc>) -> Result<(), AuthError> {
     };
     if expired {
         return Err(AuthError::InvalidSignature(format!(
-            "Signature expired: {date} is now earlier than {} ({} - 15 min.)",
+            "Signature expired: {} is now earlier than {} ({} - 15 min.)",
+            date(),
             format_basic(earliest),
             format_basic(now)
         )));
     }
     if claim.date > latest {
         return Err(AuthError::InvalidSignature(format!(
-            "Signature not yet current: {date} is still later than {} ({} + 15 min.)",
+            "Signature not yet current: {} is still later than {} ({} + 15 min.)",
+            date(),
             format_basic(latest),
             format_basic(now)
         )));
@@ -297,11 +314,13 @@ fn check_scope<'a>(
             "Credential should be scoped with a valid terminator: 'aws4_request', not '{term}'."
         ));
     }
-    let day = claim.date.format("%Y%m%d").to_string();
+    let basic = format_basic(claim.date);
+    let day = basic
+        .get(..basic.len().saturating_sub(8))
+        .unwrap_or_default();
     if date != day {
         problems.push(format!(
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{day}', from '{}'.",
-            format_basic(claim.date)
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{day}', from '{basic}'."
         ));
     }
     if !problems.is_empty() {
@@ -455,7 +474,7 @@ pub(crate) fn verify(
         &format!("{date}/{region}/{svc}/{term}"),
         &creq,
     );
-    let expected = signature(&signing_key(secret, date, region, svc), &sts);
+    let expected = signature(&cached_signing_key(secret, date, region, svc), &sts);
     let given = claim.signature.to_ascii_lowercase();
     if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
         return Err(AuthError::InvalidSignature(
@@ -466,4 +485,28 @@ pub(crate) fn verify(
         access_key: access_key.clone(),
         region: region.clone(),
     }))
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn the_basic_date_is_what_strftime_writes() {
+        let mut t = 0i64;
+        // From 1970 to past 9999 and back before year 0, in uneven steps.
+        while t < 10_000_000_000_000 {
+            for secs in [t, -t] {
+                let Some(d) = DateTime::<Utc>::from_timestamp(secs, 0) else {
+                    continue;
+                };
+                assert_eq!(
+                    format_basic(d),
+                    d.format(BASIC_FORMAT).to_string(),
+                    "{secs}"
+                );
+            }
+            t = t * 21 / 20 + 86_399;
+        }
+    }
 }

@@ -354,21 +354,3 @@ fn deep_lines_are_record_errors() {
         assert_eq!(got[1].1, Ok(item(&[("b", n("1"))])), "{levels}");
     }
 }
-
-#[test]
-fn the_word_check_finds_every_byte_that_needs_an_escape() {
-    for b in 0..=255u8 {
-        for at in 0..8 {
-            for fill in [b'a', 0xC3, 0x7F, 0xFF] {
-                let mut word = [fill; 8];
-                word[at] = b;
-                let want = word.iter().any(|&x| JSON_ESCAPE[x as usize] != 0);
-                assert_eq!(
-                    word_needs_escape(&word),
-                    want,
-                    "byte {b:#x} at {at}, fill {fill:#x}"
-                );
-            }
-        }
-    }
-}

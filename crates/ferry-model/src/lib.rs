@@ -36,5 +36,8 @@ pub use validate::{
     validate_index_keys, validate_item, validate_key, validate_key_only, validate_value,
     validate_written_item,
 };
-pub use value::wire::{EMPTY_VALUE_MESSAGE, MULTIPLE_TYPES_MESSAGE, NULL_FALSE_MESSAGE};
+pub use value::json;
+pub use value::wire::{
+    EMPTY_VALUE_MESSAGE, MULTIPLE_TYPES_MESSAGE, NULL_FALSE_MESSAGE, decode_base64,
+};
 pub use value::{AttributeValue, Item, PrimaryKey, serde_error_validation_message};

@@ -1,11 +1,13 @@
 //! `AttributeValue`, the ten DynamoDB attribute types, `Item`, and `PrimaryKey`.
 //!
-//! The DynamoDB JSON wire form (`{"S":"x"}`) is in `value/wire.rs`.
+//! The DynamoDB JSON wire form (`{"S":"x"}`) is in `value/wire.rs` (serde)
+//! and `value/json.rs` (the direct writer).
 
 use std::collections::BTreeMap;
 
 use crate::{KeySchema, Number, ScalarType};
 
+pub mod json;
 #[cfg(test)]
 mod tests;
 pub(crate) mod wire;

@@ -75,7 +75,18 @@ pub async fn handle_caught(
     limits: Arc<Limits>,
     req: Request<Incoming>,
 ) -> Response<Body> {
-    let headers = req.headers().clone();
+    // Only what the 500 answer reads (its protocol, CORS, gzip): copying the
+    // whole header map cost an allocation per header on every request.
+    let mut headers = HeaderMap::new();
+    for name in [
+        http::HeaderName::from_static("x-amz-target"),
+        http::header::ORIGIN,
+        http::header::ACCEPT_ENCODING,
+    ] {
+        for value in req.headers().get_all(&name) {
+            headers.append(&name, value.clone());
+        }
+    }
     caught(&headers, handle(state, limits, req)).await
 }
 

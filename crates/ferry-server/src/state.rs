@@ -99,7 +99,8 @@ pub fn active_table(engine: &Engine, name: &str) -> Result<Arc<Table>, ApiError>
     let table = engine
         .table(name)
         .ok_or_else(ApiError::resource_not_found)?;
-    match table.def().status {
+    let status = table.shared_def().status;
+    match status {
         ferry_model::TableStatus::Creating | ferry_model::TableStatus::Deleting => {
             Err(ApiError::resource_not_found())
         }

@@ -66,7 +66,7 @@ pub use migrate::upgrade_table_def_v1;
 pub use raw::encode_item_raw;
 pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag};
 pub use stream::{STREAM_GRACE_MICROS, STREAM_RETENTION_MICROS, StreamChange, StreamScan};
-pub use table::Table;
+pub use table::{SharedDef, Table};
 pub use txn::{get_many, transact};
 
 /// Microseconds since the Unix epoch.

@@ -208,6 +208,17 @@ pub(crate) fn plan_item(
     )
 }
 
+/// A table's definition as of one moment, shared rather than copied
+/// ([`Table::shared_def`]).
+pub struct SharedDef(Arc<TableState>);
+
+impl std::ops::Deref for SharedDef {
+    type Target = TableDef;
+    fn deref(&self) -> &TableDef {
+        &self.0.def
+    }
+}
+
 /// Marks the tombstones planned in `ops` from version `from` on as TTL
 /// deletions (`Write::Expire`).
 pub(crate) fn mark_expired(ops: &mut Ops, from: usize) {
@@ -286,6 +297,12 @@ impl Table {
     /// The current definition.
     pub fn def(&self) -> TableDef {
         self.state().def.clone()
+    }
+
+    /// The current definition without copying it (the per-request paths:
+    /// a `TableDef` copy is a few dozen allocations).
+    pub fn shared_def(&self) -> SharedDef {
+        SharedDef(self.state())
     }
 
     /// Change the definition (status, PITR settings, `extra`) durably. Index

@@ -2,14 +2,16 @@
 //! DynamoDB JSON) and an incremental export over N changed items, through
 //! the real export runner into the embedded bucket store, while a
 //! concurrent writer keeps writing to the table. Prints MB/s of uncompressed
-//! output, items/s, writer throughput and the peak RSS.
+//! output, items/s, writer throughput and the peak RSS, and, measured the
+//! same way in the same run, gzip level 2 (zlib-rs) alone on both cores
+//! over the full export's data (the ceiling the export is compared with).
 //!
 //! `cargo run --release -p ferry --example export_bench` (items:
 //! `FERRY_BENCH_ITEMS`, default 1,000,000; format: `FERRY_BENCH_FORMAT` =
 //! `DYNAMODB_JSON` | `ION`; `FERRY_BENCH_WRITES_PER_SEC`: the concurrent
 //! writer's rate, default 5000, 0 = unthrottled; `FERRY_BENCH_NO_WRITER=1` turns the concurrent
 //! writer off; `FERRY_BENCH_FULL_ONLY=1` skips the incremental exports;
-//! `FERRY_BENCH_GZIP_LEVEL` overrides the gzip level).
+//! `FERRY_BENCH_GZIP_LEVEL` overrides the data files' libdeflate level).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -120,6 +122,61 @@ fn report(name: &str, done: &Completed, secs: f64, cpu: f64) {
     );
 }
 
+/// gzip level 2 (zlib-rs) alone on the same data, both cores: the full
+/// export's data files are read back and decompressed, then compressed again
+/// by two threads (one file at a time each). Prints MB/s of uncompressed
+/// input per wall second and per CPU second, and the compressed size.
+fn gzip_ceiling(store: &ferry_objects::BucketStore, done: &Completed) {
+    use std::io::{Read, Write as _};
+    let files: Vec<Vec<u8>> = done
+        .files
+        .iter()
+        .map(|f| {
+            let obj = store.open_object("bench", &f.key).expect("data file");
+            let size = obj.info.size;
+            let mut raw = Vec::new();
+            flate2::read::MultiGzDecoder::new(obj.into_reader(0, size).expect("reader"))
+                .read_to_end(&mut raw)
+                .expect("a valid gzip data file");
+            assert_eq!(raw.len() as u64, f.raw_bytes, "{} decodes whole", f.key);
+            raw
+        })
+        .collect();
+    let raw: u64 = files.iter().map(|f| f.len() as u64).sum();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let packed = AtomicU64::new(0);
+    let (t, c) = (Instant::now(), cpu_secs());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while let Some(f) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let mut enc = flate2::write::GzEncoder::new(
+                        Vec::with_capacity(f.len() / 4),
+                        flate2::Compression::new(2),
+                    );
+                    enc.write_all(f).expect("gzip to memory");
+                    let out = enc.finish().expect("gzip to memory");
+                    packed.fetch_add(out.len() as u64, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let (secs, cpu) = (t.elapsed().as_secs_f64(), cpu_secs() - c);
+    println!(
+        "{:<12} {:>9} records  {:>7.1} MB raw  {:>6.1} MB gz  {:>4} files  {:>6.2} s  {:>6.1} MB/s  {:>8} rec/s  {:>6.2} cpu-s  {:>6.1} MB/cpu-s",
+        "gzip -2 only",
+        "-",
+        raw as f64 / MB,
+        packed.into_inner() as f64 / MB,
+        files.len(),
+        secs,
+        raw as f64 / MB / secs,
+        "-",
+        cpu,
+        raw as f64 / MB / cpu
+    );
+}
+
 /// Keeps writing new items (`w<i>` keys) until told to stop, at
 /// `FERRY_BENCH_WRITES_PER_SEC` puts per second (default 5000; 0 = as fast
 /// as it can, which takes a whole core of this 2-core machine).
@@ -224,6 +281,7 @@ fn main() {
     })
     .expect("objects");
     objects.store().create_bucket("bench").expect("bucket");
+    let store = objects.store().clone();
     let resolver = Arc::new(move |b: &str| objects.client_for(b));
     let sinks = ObjectsSinks::new(resolver, rt.handle().clone());
     let mut config = RunConfig::default();
@@ -235,7 +293,7 @@ fn main() {
     }
     let cancel = AtomicBool::new(false);
     println!(
-        "workers: {}  format: {}  gzip level: {}",
+        "workers: {}  format: {}  libdeflate level: {}",
         config.workers,
         format.as_str(),
         config.gzip_level
@@ -262,6 +320,7 @@ fn main() {
         "the snapshot holds exactly the loaded items"
     );
     report("full", &done, secs, cpu);
+    gzip_ceiling(&store, &done);
     println!(
         "concurrent writer: {} puts during the export ({:.0}/s)",
         writes.load(Ordering::Relaxed),

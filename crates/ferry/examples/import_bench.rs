@@ -4,7 +4,9 @@
 //! Ferry's embedded S3 store, imported through the real DynamoDB API (AWS SDK
 //! over HTTP) into a table with one GSI, timed from the ImportTable call to
 //! COMPLETED. Also measures the decompress+parse ceiling of the same objects
-//! on both cores, and the peak RSS of each import.
+//! on both cores, and the peak RSS of each import. On a shared machine the
+//! CPU-seconds per GB of input (import vs ceiling, and their ratio) are the
+//! steadier comparison than wall-clock MB/s.
 //!
 //! ```text
 //! cargo run --release -p ferry --example import_bench [-- ITEMS [CASE...]]
@@ -83,6 +85,10 @@ struct Figures {
     stored_bytes: u64,
     import: Duration,
     ceiling: Duration,
+    /// CPU time of the import and of the ceiling run (the fair comparison
+    /// on a shared machine).
+    import_cpu: Duration,
+    ceiling_cpu: Duration,
     peak_rss_mb: u64,
     imported: i64,
     /// CPU time used during the import, in cores (1.0 = one busy core).
@@ -300,7 +306,9 @@ async fn run_case(
 
     let c = *case;
     let k = keys.clone();
+    let cpu_before = cpu_time();
     let (ceiling, parsed) = tokio::task::spawn_blocking(move || ceiling(&store, &c, &k)).await?;
+    let ceiling_cpu = cpu_time() - cpu_before;
     assert_eq!(parsed, items, "the ceiling run parsed every item");
 
     let table = format!("bench-{}", case.name);
@@ -347,7 +355,8 @@ async fn run_case(
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let import = started.elapsed();
-    let cores = (cpu_time() - cpu_before).as_secs_f64() / import.as_secs_f64();
+    let import_cpu = cpu_time() - cpu_before;
+    let cores = import_cpu.as_secs_f64() / import.as_secs_f64();
     let peak = peak_rss_mb();
     anyhow::ensure!(
         done.import_status() == Some(&ImportStatus::Completed),
@@ -364,6 +373,8 @@ async fn run_case(
         stored_bytes,
         import,
         ceiling,
+        import_cpu,
+        ceiling_cpu,
         peak_rss_mb: peak,
         imported: done.imported_item_count(),
         cores,
@@ -411,8 +422,13 @@ fn run_one(items: u64, case: Case) -> anyhow::Result<()> {
         let mb = f.raw_bytes as f64 / 1e6;
         let rate = mb / f.import.as_secs_f64();
         let ceiling = mb / f.ceiling.as_secs_f64();
+        let gb = mb / 1000.0;
+        let (cpu, ceiling_cpu) = (
+            f.import_cpu.as_secs_f64() / gb,
+            f.ceiling_cpu.as_secs_f64() / gb,
+        );
         println!(
-            "{:<10} {:>9.1} {:>9.1} {:>9.2} {:>8.1} {:>9.0} {:>12.1} {:>6.2} {:>6.2} {:>6} MB",
+            "{:<10} {:>9.1} {:>9.1} {:>9.2} {:>8.1} {:>9.0} {:>12.1} {:>6.2} {:>6.2} {:>6} MB {:>9.1} {:>9.1} {:>6.2}",
             case.name,
             mb,
             f.stored_bytes as f64 / 1e6,
@@ -422,7 +438,10 @@ fn run_one(items: u64, case: Case) -> anyhow::Result<()> {
             ceiling,
             rate / ceiling,
             f.cores,
-            f.peak_rss_mb
+            f.peak_rss_mb,
+            cpu,
+            ceiling_cpu,
+            ceiling_cpu / cpu
         );
         server.shutdown().await;
         anyhow::Ok(())
@@ -461,7 +480,7 @@ fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "{:<10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>12} {:>6} {:>6} {:>9}",
+        "{:<10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>12} {:>6} {:>6} {:>9} {:>9} {:>9} {:>6}",
         "case",
         "input MB",
         "stored MB",
@@ -471,7 +490,10 @@ fn main() -> anyhow::Result<()> {
         "ceiling MB/s",
         "ratio",
         "cores",
-        "peak RSS"
+        "peak RSS",
+        "cpu-s/GB",
+        "ceil cpu/GB",
+        "cpu ratio"
     );
     let me = std::env::current_exe()?;
     for case in &cases {

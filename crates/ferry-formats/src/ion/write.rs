@@ -20,7 +20,7 @@ use std::io::Write;
 
 use ferry_model::{AttributeValue, Item, Number};
 
-use crate::ddb_json::push_base64;
+use ferry_model::json::push_base64;
 
 /// Appends `$ion_1_0 {Item:{...}}\n` to `out`.
 pub fn write_item_line(item: &Item, out: &mut Vec<u8>) {

@@ -2,13 +2,14 @@
 //! of the export time (full export) or compacted over the period
 //! (incremental export), encoded as DynamoDB JSON or Ion lines, gzipped, and
 //! streamed to object storage in large chunks while its MD5 is computed.
+//! Each ~1 MB block of lines is one gzip member compressed by libdeflate
+//! (`ferry_formats::compress::GzipBlocks`); the file is their concatenation.
 //! Items are never decoded: the stored encoding is transcoded straight into
 //! the line (`transcode.rs`, `transcode_ion.rs`).
 //!
-//! Memory per writer is bounded: one line buffer (~256 KB) and one chunk of
-//! compressed output (~8 MB) at a time, whatever the table's size.
+//! Memory per writer is bounded: one line block (~1 MB) and one chunk of
+//! compressed output (~2 MB) at a time, whatever the table's size.
 
-use std::io::Write;
 use std::ops::Range;
 
 use ferry_model::{Item, KeySchema};
@@ -19,8 +20,8 @@ use super::spec::{ExportFormat, ExportViewType, Period};
 use super::transcode::{raw_item_size, write_change_line_raw, write_item_line_raw};
 use super::transcode_ion::{write_change_line_raw_ion, write_item_line_raw_ion};
 
-/// Encoded lines are handed to the gzip encoder in blocks of this size.
-const LINE_BLOCK: usize = 256 * 1024;
+use ferry_formats::compress::{GZIP_BLOCK, GzipBlocks};
+
 /// Compressed output is sent to object storage in chunks of this size
 /// (small enough for the allocator to recycle; the object clients batch
 /// chunks into multipart parts themselves).
@@ -82,10 +83,12 @@ impl Output {
     }
 }
 
-/// Encodes lines, compresses them and ships full chunks.
+/// Encodes lines, compresses each block of them into one gzip member and
+/// ships full chunks.
 struct FileWriter {
-    gz: flate2::write::GzEncoder<Vec<u8>>,
+    gz: GzipBlocks,
     lines: Vec<u8>,
+    packed: Vec<u8>,
     out: Output,
     raw: u64,
 }
@@ -94,11 +97,9 @@ impl FileWriter {
     fn new(sink: &dyn ObjectSink, key: &str, level: u32) -> Result<FileWriter, PartitionError> {
         let upload = sink.create(key)?;
         Ok(FileWriter {
-            gz: ferry_formats::compress::gzip_writer_with_level(
-                Vec::with_capacity(UPLOAD_CHUNK + LINE_BLOCK),
-                level,
-            ),
-            lines: Vec::with_capacity(LINE_BLOCK + 64 * 1024),
+            gz: GzipBlocks::new(level),
+            lines: Vec::with_capacity(GZIP_BLOCK + 64 * 1024),
+            packed: Vec::with_capacity(UPLOAD_CHUNK + UPLOAD_CHUNK / 4),
             out: Output { upload, size: 0 },
             raw: 0,
         })
@@ -106,20 +107,25 @@ impl FileWriter {
 
     /// Called after each line was appended to `self.lines`.
     fn after_line(&mut self) -> Result<(), PartitionError> {
-        if self.lines.len() >= LINE_BLOCK {
+        if self.lines.len() >= GZIP_BLOCK {
             self.flush_lines()?;
         }
         Ok(())
     }
 
+    /// Compress the pending lines as one member (also when there are none
+    /// and nothing was written yet: an empty file is one empty member).
     fn flush_lines(&mut self) -> Result<(), PartitionError> {
+        if self.lines.is_empty() && (self.raw > 0 || !self.packed.is_empty()) {
+            return Ok(());
+        }
         self.raw += self.lines.len() as u64;
-        self.gz.write_all(&self.lines)?;
+        self.gz.member(&self.lines, &mut self.packed)?;
         self.lines.clear();
-        if self.gz.get_ref().len() >= UPLOAD_CHUNK {
+        if self.packed.len() >= UPLOAD_CHUNK {
             let chunk = std::mem::replace(
-                self.gz.get_mut(),
-                Vec::with_capacity(UPLOAD_CHUNK + LINE_BLOCK),
+                &mut self.packed,
+                Vec::with_capacity(UPLOAD_CHUNK + UPLOAD_CHUNK / 4),
             );
             self.out.send(chunk)?;
         }
@@ -128,8 +134,7 @@ impl FileWriter {
 
     fn finish(mut self) -> Result<(String, String, u64, u64), PartitionError> {
         self.flush_lines()?;
-        let rest = self.gz.finish()?;
-        self.out.send(rest)?;
+        self.out.send(self.packed)?;
         let Output { upload, size } = self.out;
         let put = upload.finish()?;
         Ok((put.md5, put.etag, size, self.raw))

@@ -92,7 +92,8 @@ pub struct RunConfig {
     pub workers: usize,
     /// Fixed partition count (tests); `None` = from the table size.
     pub partitions: Option<u32>,
-    /// Gzip level of the data files (default: `ferry-formats`' export level).
+    /// libdeflate level of the data files (default: `ferry-formats`'
+    /// export level).
     pub gzip_level: u32,
 }
 
@@ -101,7 +102,7 @@ impl Default for RunConfig {
         RunConfig {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             partitions: None,
-            gzip_level: ferry_formats::compress::EXPORT_GZIP_LEVEL,
+            gzip_level: ferry_formats::compress::EXPORT_DEFLATE_LEVEL,
         }
     }
 }

@@ -143,3 +143,80 @@ fn raw_data_files_equal_the_decoded_writers() {
         assert!(billed > 0 && !want.is_empty());
     }
 }
+
+/// A data file larger than one gzip block is several gzip members: it
+/// decodes to exactly the decoded writers' text, and the import reader reads
+/// back exactly the table's items, in both formats.
+#[test]
+fn data_files_of_several_gzip_members_read_back_exactly() {
+    use ferry_formats::compress::{EXPORT_DEFLATE_LEVEL, GZIP_BLOCK};
+    use std::io::Read as _;
+
+    let engine = engine();
+    let t = table(&engine, "members", true);
+    let pad = "p".repeat(9000);
+    for i in 0..400 {
+        let mut it = rich(i);
+        it.insert("pad".into(), AttributeValue::S(format!("{i}{pad}")));
+        put(&t, it);
+    }
+    engine.clock().advance(1000);
+    let ts = engine.clock().now();
+    let range = hash_ranges(1).remove(0);
+    let items: Vec<Item> = t
+        .scan_as_of(ts, range.clone())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(items.len(), 400);
+    let schema = t.def().key;
+    let sink = MemorySink::default();
+    for (format, input) in [
+        (
+            ExportFormat::DynamoDbJson,
+            ferry_formats::ReaderFormat::DynamoDbJson,
+        ),
+        (ExportFormat::Ion, ferry_formats::ReaderFormat::Ion),
+    ] {
+        let p = Partitioner {
+            table: &t,
+            key_schema: &schema,
+            source: Source::Snapshot(ts),
+            format,
+            sink: &sink,
+            gzip_level: EXPORT_DEFLATE_LEVEL,
+        };
+        let key = format!("{format:?}");
+        let got = p.write(range.clone(), &key, &|| false).unwrap();
+        let bytes = sink.get(&key).unwrap();
+        let mut expect = Vec::new();
+        for it in &items {
+            match format {
+                ExportFormat::DynamoDbJson => {
+                    ferry_formats::ddb_json::write_item_line(it, &mut expect)
+                }
+                ExportFormat::Ion => ferry_formats::ion::write_item_line(it, &mut expect),
+            }
+        }
+        assert!(expect.len() > 3 * GZIP_BLOCK, "{} bytes", expect.len());
+        assert_eq!(got.raw_bytes, expect.len() as u64);
+        // The first member holds one block only: the file has several.
+        let mut first = Vec::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut first)
+            .unwrap();
+        assert!(first.len() < expect.len() && first.len() >= GZIP_BLOCK);
+        assert_eq!(gunzip(&bytes), String::from_utf8(expect).unwrap());
+        let reader = ferry_formats::open_reader(
+            &input,
+            ferry_formats::Compression::Gzip,
+            Box::new(std::io::Cursor::new(bytes)),
+        )
+        .unwrap();
+        let back: Vec<Item> = reader.map(|r| r.unwrap().item.unwrap()).collect();
+        assert!(
+            back == items,
+            "{key}: the import reader reads the items back"
+        );
+    }
+}

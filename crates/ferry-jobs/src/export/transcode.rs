@@ -10,6 +10,7 @@
 use std::io::Write as _;
 
 use ferry_formats::ddb_json::write_base64;
+use ferry_model::json::push_json_bytes;
 use ferry_model::{KeySchema, Number, number_size};
 use ferry_storage::{RawReader, RawTag, StorageError};
 
@@ -28,7 +29,7 @@ fn json_str(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), StorageError> {
     if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() {
         return Err(bad_utf8());
     }
-    ferry_formats::ddb_json::push_json_utf8(out, bytes);
+    push_json_bytes(out, bytes);
     Ok(())
 }
 

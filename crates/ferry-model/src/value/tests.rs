@@ -318,7 +318,7 @@ fn primary_key_to_and_from_item() {
     assert_eq!(key.to_item(&hash_only).len(), 1);
 }
 
-fn arb_value() -> impl Strategy<Value = AttributeValue> {
+pub(crate) fn arb_value() -> impl Strategy<Value = AttributeValue> {
     let leaf = prop_oneof![
         ".*".prop_map(AttributeValue::S),
         crate::number::tests::arb_number().prop_map(AttributeValue::N),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
 use super::items::ItemCollectionMetrics;
-use super::value::{ItemsRef, WireItem};
+use super::value::WireItem;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -70,7 +70,7 @@ pub struct ItemList(pub Vec<Item>);
 
 impl Serialize for ItemList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        ItemsRef(&self.0).serialize(s)
+        self.0.serialize(s)
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
 use super::legacy::{AttributeUpdatesW, ExpectedMapW};
-use super::value::{WireItem, WireValues, ser_item, ser_opt_item};
+use super::value::{WireItem, WireValues};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -75,10 +75,7 @@ pub struct UpdateItemInput {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct WriteItemOutput {
-    #[serde(
-        serialize_with = "ser_opt_item",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
@@ -91,7 +88,7 @@ pub struct WriteItemOutput {
 /// range in GB.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ItemCollectionMetrics {
-    #[serde(rename = "ItemCollectionKey", serialize_with = "ser_item")]
+    #[serde(rename = "ItemCollectionKey")]
     pub item_collection_key: Item,
     #[serde(rename = "SizeEstimateRangeGB")]
     pub size_estimate_range_gb: [f64; 2],
@@ -100,10 +97,7 @@ pub struct ItemCollectionMetrics {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetItemOutput {
-    #[serde(
-        serialize_with = "ser_opt_item",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,

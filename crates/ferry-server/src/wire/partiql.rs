@@ -5,7 +5,7 @@ use ferry_model::Item;
 use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
-use super::value::{WireValue, ser_items, ser_opt_item};
+use super::value::WireValue;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -22,14 +22,10 @@ pub struct ExecuteStatementInput {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ExecuteStatementOutput {
-    #[serde(serialize_with = "ser_items")]
     pub items: Vec<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(
-        serialize_with = "ser_opt_item",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_evaluated_key: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
@@ -73,10 +69,7 @@ pub struct BatchStatementResponse {
     pub error: Option<BatchStatementError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table_name: Option<String>,
-    #[serde(
-        serialize_with = "ser_opt_item",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Item>,
 }
 

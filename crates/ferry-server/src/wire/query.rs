@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
 use super::legacy::ConditionsW;
-use super::value::{WireItem, WireValues, ser_opt_item};
+use super::value::{WireItem, WireValues};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -56,25 +56,12 @@ pub struct ScanInput {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PageOutput {
-    #[serde(
-        serialize_with = "ser_opt_items",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Item>>,
     pub count: u64,
     pub scanned_count: u64,
-    #[serde(
-        serialize_with = "ser_opt_item",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_evaluated_key: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumed_capacity: Option<ConsumedCapacity>,
-}
-
-fn ser_opt_items<S: serde::Serializer>(items: &Option<Vec<Item>>, s: S) -> Result<S::Ok, S::Error> {
-    match items {
-        Some(i) => super::value::ser_items(i, s),
-        None => s.serialize_none(),
-    }
 }

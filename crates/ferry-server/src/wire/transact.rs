@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ConsumedCapacity;
 use super::items::ItemCollectionMetrics;
-use super::value::{WireItem, WireValues, ser_opt_item};
+use super::value::{WireItem, WireValues};
 
 /// One action of a transaction: `ConditionCheck`, `Put`, `Delete`, `Update`
 /// or `Get`. They share their members (a Put has `Item` where the others
@@ -71,10 +71,7 @@ pub struct TransactGetItemsInput {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ItemResponse {
-    #[serde(
-        serialize_with = "ser_opt_item",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item: Option<Item>,
 }
 

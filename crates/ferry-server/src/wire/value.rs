@@ -16,9 +16,8 @@ use std::fmt;
 
 use base64::Engine as _;
 use ferry_model::{AttributeValue, Item, Number};
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use serde::{Deserialize, Serialize};
 
 const NUMBER_CLASS: &str = "class com.amazon.coral.value.json.numbers.TruncatingBigNumber";
 
@@ -192,36 +191,10 @@ impl<'de> DeserializeSeed<'de> for BlobSeed {
         let Some(text) = StrSeed(Expect::Blob).deserialize(d)? else {
             return Ok(None);
         };
-        decode_blob(&text).map(Some).map_err(de::Error::custom)
+        ferry_model::decode_base64(&text)
+            .map(Some)
+            .map_err(de::Error::custom)
     }
-}
-
-/// DynamoDB's base64 checks and messages.
-fn decode_blob(text: &str) -> Result<Vec<u8>, String> {
-    if !text.len().is_multiple_of(4) {
-        return Err(format!(
-            "'{text}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: {}",
-            text.len()
-        ));
-    }
-    let bytes = text.as_bytes();
-    for (i, &c) in bytes.iter().enumerate() {
-        let ok = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=';
-        let bad_pad = c == b'=' && bytes.get(i + 1).is_some_and(|&n| n != b'=');
-        if !ok || bad_pad {
-            let shown = if bad_pad {
-                '='
-            } else {
-                text[i..].chars().next().unwrap_or('?')
-            };
-            return Err(format!(
-                "'{text}' can not be converted to a Blob: Invalid Base64 character: '{shown}'"
-            ));
-        }
-    }
-    base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| {
-        format!("'{text}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected")
-    })
 }
 
 /// A boolean (null = None); like DynamoDB, accepts "true"/"1"/"yes" strings.
@@ -628,103 +601,12 @@ impl<'de> Deserialize<'de> for WireValues {
 
 // ---------------------------------------------------------------- output
 
-/// Serialises an item as DynamoDB JSON.
-pub struct ItemRef<'a>(pub &'a Item);
-
-/// Serialises one value as DynamoDB JSON.
-pub struct ValueRef<'a>(pub &'a AttributeValue);
-
-impl Serialize for ItemRef<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            m.serialize_entry(k, &ValueRef(v))?;
-        }
-        m.end()
-    }
-}
-
-struct B64<'a>(&'a [u8]);
-impl Serialize for B64<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self.0))
-    }
-}
-
-/// Serialises a slice by mapping each member to a serialisable view.
-macro_rules! seq_of {
-    ($name:ident, $ty:ty, $view:expr) => {
-        struct $name<'a>(&'a [$ty]);
-        impl Serialize for $name<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut seq = s.serialize_seq(Some(self.0.len()))?;
-                for x in self.0 {
-                    seq.serialize_element(&$view(x))?;
-                }
-                seq.end()
-            }
-        }
-    };
-}
-
-seq_of!(NumberList, Number, |n: &Number| n.to_string());
-fn b64(b: &[u8]) -> B64<'_> {
-    B64(b)
-}
-
-seq_of!(BinaryList, Vec<u8>, b64);
-seq_of!(ValueList, AttributeValue, ValueRef);
-seq_of!(ItemSeq, Item, ItemRef);
-
-impl Serialize for ValueRef<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(1))?;
-        match self.0 {
-            AttributeValue::S(v) => m.serialize_entry("S", v)?,
-            AttributeValue::N(n) => m.serialize_entry("N", &n.to_string())?,
-            AttributeValue::B(b) => m.serialize_entry("B", &B64(b))?,
-            AttributeValue::SS(v) => m.serialize_entry("SS", v)?,
-            AttributeValue::NS(v) => m.serialize_entry("NS", &NumberList(v))?,
-            AttributeValue::BS(v) => m.serialize_entry("BS", &BinaryList(v))?,
-            AttributeValue::M(item) => m.serialize_entry("M", &ItemRef(item))?,
-            AttributeValue::L(list) => m.serialize_entry("L", &ValueList(list))?,
-            AttributeValue::Null => m.serialize_entry("NULL", &true)?,
-            AttributeValue::Bool(b) => m.serialize_entry("BOOL", b)?,
-        }
-        m.end()
-    }
-}
-
-/// Serialises a list of items.
-pub struct ItemsRef<'a>(pub &'a [Item]);
-
-impl Serialize for ItemsRef<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        ItemSeq(self.0).serialize(s)
-    }
-}
-
-/// Serde helper for `Option<Item>` output fields.
-pub fn ser_opt_item<S: Serializer>(item: &Option<Item>, s: S) -> Result<S::Ok, S::Error> {
-    match item {
-        Some(i) => ItemRef(i).serialize(s),
-        None => s.serialize_none(),
-    }
-}
-
-/// Serde helper for `Item` output fields.
-pub fn ser_item<S: Serializer>(item: &Item, s: S) -> Result<S::Ok, S::Error> {
-    ItemRef(item).serialize(s)
-}
-
-/// Serde helper for `Vec<Item>` output fields.
-pub fn ser_items<S: Serializer>(items: &[Item], s: S) -> Result<S::Ok, S::Error> {
-    ItemsRef(items).serialize(s)
-}
+// Items go out through the model's codec (`Serialize` for `AttributeValue`
+// and `ferry_model::json`).
 
 /// The item as a `serde_json::Value` (error bodies).
 pub fn item_to_json(item: &Item) -> serde_json::Value {
-    serde_json::to_value(ItemRef(item)).unwrap_or(serde_json::Value::Null)
+    serde_json::to_value(item).unwrap_or(serde_json::Value::Null)
 }
 
 #[cfg(test)]

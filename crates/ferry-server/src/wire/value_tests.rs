@@ -19,14 +19,14 @@ fn all_ten_types_round_trip() {
     assert_eq!(parsed.problem, None);
     assert_eq!(parsed.item.len(), 10);
     assert_eq!(parsed.item["b"], AttributeValue::B(vec![0, 1, 2]));
-    let out = serde_json::to_string(&ItemRef(&parsed.item)).unwrap();
+    let out = serde_json::to_string(&parsed.item).unwrap();
     assert_eq!(out, json);
 }
 
 #[test]
 fn numbers_are_canonical_on_output() {
     let parsed = item(r#"{"n":{"N":"1.50"},"m":{"N":"-0.0100"},"e":{"N":"1E+2"}}"#);
-    let out = serde_json::to_string(&ItemRef(&parsed.item)).unwrap();
+    let out = serde_json::to_string(&parsed.item).unwrap();
     assert_eq!(
         out,
         r#"{"e":{"N":"100"},"m":{"N":"-0.01"},"n":{"N":"1.5"}}"#
