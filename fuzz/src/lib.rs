@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use ferry_expr::{Condition, KeyCondition, Placeholders, Projection, Update};
-use ferry_formats::{Compression, InputFormat, csv::CsvOptions};
+use ferry_formats::{Compression, ReaderFormat, csv::CsvOptions};
 use ferry_model::{AttributeValue, Item, KeyAttr, KeySchema, Number, ScalarType};
 use ferry_server::fuzzing::{Harness, Operation};
 
@@ -152,7 +152,7 @@ pub fn expressions(data: &[u8]) {
 
 /// Reads every record of `data` as an import object would be read, and
 /// checks that each item the import would store survives the storage codec.
-fn import(format: InputFormat, compression: Compression, data: &[u8]) {
+fn import(format: ReaderFormat, compression: Compression, data: &[u8]) {
     let Ok(reader) = ferry_formats::open_reader(
         &format,
         compression,
@@ -204,7 +204,7 @@ pub fn import_csv(data: &[u8]) {
     .into_iter()
     .collect();
     import(
-        InputFormat::Csv {
+        ReaderFormat::Csv {
             options: CsvOptions { delimiter, header },
             types,
         },
@@ -215,13 +215,13 @@ pub fn import_csv(data: &[u8]) {
 
 /// DynamoDB JSON (lines of `{"Item":{…}}`) import records.
 pub fn import_ddb_json(data: &[u8]) {
-    import(InputFormat::DynamoDbJson, Compression::None, data);
+    import(ReaderFormat::DynamoDbJson, Compression::None, data);
 }
 
 /// Ion import records, text or binary (a binary object starts with the
 /// Ion version marker `E0 01 00 EA`).
 pub fn import_ion(data: &[u8]) {
-    import(InputFormat::Ion, Compression::None, data);
+    import(ReaderFormat::Ion, Compression::None, data);
 }
 
 /// Gzip and zstd streams (first byte: which), read to their end and also
@@ -239,7 +239,7 @@ pub fn decompress(data: &[u8]) {
         let _ = std::io::copy(&mut r.take(MAX_DECOMPRESSED), &mut std::io::sink());
     }
     if which & 0x80 != 0 {
-        import(InputFormat::DynamoDbJson, compression, body);
+        import(ReaderFormat::DynamoDbJson, compression, body);
     }
 }
 

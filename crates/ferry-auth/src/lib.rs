@@ -73,6 +73,7 @@ impl Credentials {
     }
 
     /// No credentials: every request is accepted.
+    #[must_use]
     pub fn open() -> Self {
         Credentials::default()
     }

@@ -47,6 +47,7 @@ fn same_members<T: PartialEq>(x: &[T], y: &[T]) -> bool {
 }
 
 /// DynamoDB ordering: only between two S, two N or two B values.
+#[must_use]
 pub fn compare(a: &AttributeValue, b: &AttributeValue) -> Option<Ordering> {
     match (a, b) {
         (AttributeValue::S(x), AttributeValue::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),

@@ -91,6 +91,7 @@ impl ComparisonOperator {
         Self::Between,
     ];
 
+    #[must_use]
     pub fn parse(name: &str) -> Option<ComparisonOperator> {
         Self::ALL.into_iter().find(|op| op.name() == name)
     }
@@ -171,6 +172,7 @@ impl UpdateAction {
     /// DynamoDB's enum order for the constraint message.
     pub const NAMES: &'static [&'static str] = &["ADD", "PUT", "DELETE"];
 
+    #[must_use]
     pub fn parse(name: &str) -> Option<UpdateAction> {
         match name {
             "ADD" => Some(Self::Add),

@@ -60,6 +60,7 @@ pub struct Path(pub Vec<PathElem>);
 
 impl Path {
     /// The top-level attribute name the path starts with.
+    #[must_use]
     pub fn top_level_name(&self) -> Option<&str> {
         match self.0.first() {
             Some(PathElem::Attr(a)) => Some(a),
@@ -84,6 +85,7 @@ pub struct Placeholders<'a> {
 }
 
 impl<'a> Placeholders<'a> {
+    #[must_use]
     pub fn new(
         names: Option<&'a HashMap<String, String>>,
         values: Option<&'a HashMap<String, AttributeValue>>,

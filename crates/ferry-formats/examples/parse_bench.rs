@@ -18,7 +18,7 @@ use std::time::Instant;
 use ferry_formats::compress::{GZIP_BLOCK, GzipBlocks, gzip_writer, gzip_writer_with_level};
 use ferry_formats::csv::CsvOptions;
 use ferry_formats::generator;
-use ferry_formats::{Compression, InputFormat, open_reader};
+use ferry_formats::{Compression, ReaderFormat, open_reader};
 
 /// The server binary runs on mimalloc; measure with it too.
 #[global_allocator]
@@ -30,7 +30,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().expect("gzip into memory")
 }
 
-fn parse(format: &InputFormat, compression: Compression, data: Vec<u8>) -> (u64, u64) {
+fn parse(format: &ReaderFormat, compression: Compression, data: Vec<u8>) -> (u64, u64) {
     let mut reader =
         open_reader(format, compression, Box::new(Cursor::new(data))).expect("open reader");
     let mut items = 0u64;
@@ -75,7 +75,7 @@ impl Clock {
     }
 }
 
-fn bench_import(name: &str, format: &InputFormat, plain_halves: [Vec<u8>; 2]) {
+fn bench_import(name: &str, format: &ReaderFormat, plain_halves: [Vec<u8>; 2]) {
     let size: usize = plain_halves.iter().map(Vec::len).sum();
     let gz_halves: Vec<Vec<u8>> = plain_halves.iter().map(|h| gzip(h)).collect();
     let gz_size: usize = gz_halves.iter().map(Vec::len).sum();
@@ -233,15 +233,15 @@ fn main() {
             "average DynamoDB JSON line: {} bytes",
             (json[0].len() + json[1].len()) as u64 / n
         );
-        bench_import("DynamoDB JSON", &InputFormat::DynamoDbJson, json);
+        bench_import("DynamoDB JSON", &ReaderFormat::DynamoDbJson, json);
     }
     if run("ion") {
         let ion = [generator::ion_lines(0..half), generator::ion_lines(half..n)];
-        bench_import("Ion", &InputFormat::Ion, ion);
+        bench_import("Ion", &ReaderFormat::Ion, ion);
     }
     if run("csv") {
         let csv = [generator::csv(0..half), generator::csv(half..n)];
-        let csv_format = InputFormat::Csv {
+        let csv_format = ReaderFormat::Csv {
             options: CsvOptions::default(),
             types: generator::key_types(),
         };

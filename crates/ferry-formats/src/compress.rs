@@ -5,13 +5,14 @@
 
 use std::io::{self, Read, Write};
 
-/// An import's `InputCompressionType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Compression {
-    None,
-    Gzip,
-    Zstd,
-}
+ferry_model::named_enum!(
+    /// An import's `InputCompressionType` (absent means `NONE`).
+    Compression {
+        None = "NONE",
+        Gzip = "GZIP",
+        Zstd = "ZSTD",
+    }
+);
 
 /// A reader of the decompressed bytes of `r`.
 ///

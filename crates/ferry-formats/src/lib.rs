@@ -52,7 +52,7 @@ mod test_support;
 pub use compress::Compression;
 pub use errors::{FormatError, RecordError, RecordErrorKind};
 pub use ferry_model::Item;
-pub use reader::{InputFormat, ItemReader, open_reader};
+pub use reader::{ItemReader, ReaderFormat, open_reader};
 
 /// One record read from an import object: its 0-based item index within the
 /// object (blank lines and a CSV header are not items) and the item, or why

@@ -7,13 +7,22 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// An export's `ExportFormat` (`outputFormat` in the summary manifest).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ExportFormat {
-    #[serde(rename = "DYNAMODB_JSON")]
-    DynamoDbJson,
-    #[serde(rename = "ION")]
-    Ion,
+ferry_model::named_enum!(
+    /// An export's `ExportFormat` (`outputFormat` in the summary manifest).
+    ExportFormat {
+        DynamoDbJson = "DYNAMODB_JSON",
+        Ion = "ION",
+    }
+);
+
+impl ExportFormat {
+    /// The data files' name suffix.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::DynamoDbJson => ".json.gz",
+            ExportFormat::Ion => ".ion.gz",
+        }
+    }
 }
 
 /// `version` of a full export's summary.
@@ -21,23 +30,22 @@ pub const FULL_EXPORT_VERSION: &str = "2020-06-30";
 /// `version` of an incremental export's summary.
 pub const INCREMENTAL_EXPORT_VERSION: &str = "2023-08-01";
 
-/// `exportType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ExportType {
-    #[serde(rename = "FULL_EXPORT")]
-    Full,
-    #[serde(rename = "INCREMENTAL_EXPORT")]
-    Incremental,
-}
+ferry_model::named_enum!(
+    /// `ExportType` (`exportType` in the summary manifest).
+    ExportType {
+        Full = "FULL_EXPORT",
+        Incremental = "INCREMENTAL_EXPORT",
+    }
+);
 
-/// `outputView` of incremental exports (the request's ExportViewType).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ExportViewType {
-    #[serde(rename = "NEW_IMAGE")]
-    NewImage,
-    #[serde(rename = "NEW_AND_OLD_IMAGES")]
-    NewAndOldImages,
-}
+ferry_model::named_enum!(
+    /// `ExportViewType` (`outputView` of incremental exports; AWS's default
+    /// is `NEW_AND_OLD_IMAGES`).
+    ExportViewType {
+        NewImage = "NEW_IMAGE",
+        NewAndOldImages = "NEW_AND_OLD_IMAGES",
+    }
+);
 
 /// A time in a manifest: microseconds since the Unix epoch, written as
 /// ISO-8601 UTC with milliseconds (`2023-09-19T04:20:18.000Z`; the
@@ -65,6 +73,7 @@ impl fmt::Display for IsoTime {
 
 impl IsoTime {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z`.
+    #[must_use]
     pub fn parse(text: &str) -> Option<IsoTime> {
         let b = text.as_bytes();
         if b.len() < 20

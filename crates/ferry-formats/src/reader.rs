@@ -16,9 +16,10 @@ use crate::ion::IonReader;
 /// Read buffer between the decompressor and the parsers.
 const READ_BUFFER: usize = 256 * 1024;
 
-/// An import's `InputFormat` (with the CSV options and key types it needs).
+/// How to read an import's objects: its `InputFormat`, with the CSV options
+/// and key types CSV needs.
 #[derive(Clone, Debug, PartialEq)]
-pub enum InputFormat {
+pub enum ReaderFormat {
     DynamoDbJson,
     Ion,
     Csv {
@@ -43,15 +44,15 @@ pub struct ItemReader {
 
 /// Opens `r` (the raw object bytes) with `compression` and `format`.
 pub fn open_reader(
-    format: &InputFormat,
+    format: &ReaderFormat,
     compression: Compression,
     r: Box<dyn Read + Send>,
 ) -> io::Result<ItemReader> {
     let source = BufReader::with_capacity(READ_BUFFER, decoder(compression, r)?);
     let inner = match format {
-        InputFormat::DynamoDbJson => Inner::Json(JsonReader::new(source)),
-        InputFormat::Ion => Inner::Ion(Box::new(IonReader::new(source))),
-        InputFormat::Csv { options, types } => {
+        ReaderFormat::DynamoDbJson => Inner::Json(JsonReader::new(source)),
+        ReaderFormat::Ion => Inner::Ion(Box::new(IonReader::new(source))),
+        ReaderFormat::Csv { options, types } => {
             Inner::Csv(CsvReader::new(source, options, types.clone()))
         }
     };
@@ -104,13 +105,13 @@ mod tests {
     #[test]
     fn every_format_with_every_compression() {
         let items: Vec<_> = (0..300).map(generator::item).collect();
-        let csv_format = InputFormat::Csv {
+        let csv_format = ReaderFormat::Csv {
             options: CsvOptions::default(),
             types: generator::key_types(),
         };
         let cases = [
-            (InputFormat::DynamoDbJson, generator::json_lines(0..300)),
-            (InputFormat::Ion, generator::ion_lines(0..300)),
+            (ReaderFormat::DynamoDbJson, generator::json_lines(0..300)),
+            (ReaderFormat::Ion, generator::ion_lines(0..300)),
             (csv_format, generator::csv(0..300)),
         ];
         for (format, plain) in &cases {
@@ -123,7 +124,7 @@ mod tests {
                 for (i, record) in records.iter().enumerate() {
                     assert_eq!(record.index, i as u64);
                     let item = record.item.as_ref().unwrap();
-                    if matches!(format, InputFormat::Csv { .. }) {
+                    if matches!(format, ReaderFormat::Csv { .. }) {
                         assert_eq!(item.get("pk"), items[i].get("pk"));
                     } else {
                         assert_eq!(item, &items[i], "{format:?} {c:?}");
@@ -139,7 +140,7 @@ mod tests {
         let middle = data.len() / 2;
         data[middle..].iter_mut().for_each(|b| *b = !*b);
         let reader = open_reader(
-            &InputFormat::DynamoDbJson,
+            &ReaderFormat::DynamoDbJson,
             Compression::Gzip,
             Box::new(Cursor::new(data)),
         )

@@ -67,6 +67,7 @@ pub struct JobArn<'a> {
 }
 
 /// Split a job ARN (`kind` is "import" or "export"); `None` if malformed.
+#[must_use]
 pub fn parse_job_arn<'a>(arn: &'a str, kind: &str) -> Option<JobArn<'a>> {
     let rest = arn.strip_prefix("arn:aws:dynamodb:")?;
     let (region, rest) = rest.split_once(':')?;

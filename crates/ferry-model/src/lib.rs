@@ -12,6 +12,7 @@
 
 mod number;
 mod schema;
+mod settings;
 mod size;
 mod validate;
 mod value;
@@ -23,6 +24,10 @@ pub use number::{
 pub use schema::{
     AttributeDefinition, IndexDef, IndexKind, KeyAttr, KeySchema, PitrSettings, Projection,
     ProjectionType, ScalarType, TableDef, TableStatus,
+};
+pub use settings::{
+    BillingMode, OnDemandThroughput, SseSettings, StreamSettings, StreamViewType, TableClass,
+    TableSettings, Tag, Throughput,
 };
 pub use size::{MAX_ITEM_SIZE, item_size, number_size, value_size};
 pub use validate::{

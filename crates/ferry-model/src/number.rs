@@ -163,6 +163,7 @@ impl Number {
     }
 
     /// The number with its sign flipped (zero stays zero).
+    #[must_use]
     pub fn negate(&self) -> Number {
         Number {
             negative: !self.negative && !self.is_zero(),
@@ -195,6 +196,7 @@ impl Number {
     }
 
     /// The value as an `i64` if it is an integer that fits.
+    #[must_use]
     pub fn to_i64(&self) -> Option<i64> {
         if self.exponent < 0 {
             return None;

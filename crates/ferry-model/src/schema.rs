@@ -92,9 +92,9 @@ pub struct PitrSettings {
     pub enabled_micros: i64,
 }
 
-/// What the storage engine needs to know about a table. The server keeps the
-/// rest of the DynamoDB description (throughput, tags, …) in `extra`, an opaque
-/// JSON document the engine stores and returns untouched.
+/// A table: what the storage engine needs to know about it, and the rest of
+/// its DynamoDB description (throughput, tags, …) in `settings`, which the
+/// engine stores and returns untouched.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableDef {
     pub name: String,
@@ -107,6 +107,6 @@ pub struct TableDef {
     pub status: TableStatus,
     /// `Some` while point-in-time recovery is on.
     pub pitr: Option<PitrSettings>,
-    /// Server-owned description fields (JSON), opaque to the engine.
-    pub extra: serde_json::Value,
+    /// The described settings the engine does not act on.
+    pub settings: crate::TableSettings,
 }

@@ -51,6 +51,7 @@ impl AttributeValue {
     }
 
     /// The key type of an `S`, `N` or `B` value; `None` for the other types.
+    #[must_use]
     pub fn scalar_type(&self) -> Option<ScalarType> {
         match self {
             AttributeValue::S(_) => Some(ScalarType::S),
@@ -84,6 +85,7 @@ impl PrimaryKey {
     /// The key attributes of `schema` found in `item`, without any checks of
     /// type or emptiness (use `validate_key` for request input). `None` when
     /// a key attribute is missing.
+    #[must_use]
     pub fn from_item(item: &Item, schema: &KeySchema) -> Option<PrimaryKey> {
         let hash = item.get(&schema.hash.name)?.clone();
         let range = match &schema.range {

@@ -63,6 +63,7 @@ pub struct ExternalClient {
 }
 
 impl ExternalClient {
+    #[must_use]
     pub fn new(config: ExternalS3Config) -> Self {
         ExternalClient {
             config,

@@ -41,6 +41,7 @@ impl PartiqlError {
     }
 
     /// `line:column` (1-based) of the position in `statement`, if any.
+    #[must_use]
     pub fn position(&self, statement: &str) -> Option<(usize, usize)> {
         let at = self.at?.min(statement.len());
         let before = statement.get(..at)?;

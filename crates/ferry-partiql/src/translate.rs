@@ -386,6 +386,7 @@ impl Projected {
     }
 
     /// The value at the path in `item`, if any.
+    #[must_use]
     pub fn extract(&self, item: &Item) -> Option<AttributeValue> {
         let projected = self.projection.apply(item);
         let mut segs = self.path.0.iter();

@@ -31,6 +31,7 @@ impl FerryS3 {
 
     /// With an IAM file: buckets belong to the account that creates them and
     /// ListBuckets shows the caller's account's only.
+    #[must_use]
     pub fn with_accounts(mut self, accounts: Accounts) -> Self {
         self.accounts = Some(accounts);
         self
@@ -44,6 +45,7 @@ impl FerryS3 {
     }
 
     /// The region reported by HeadBucket and GetBucketLocation.
+    #[must_use]
     pub fn with_region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
         self

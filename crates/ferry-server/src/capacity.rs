@@ -253,7 +253,7 @@ mod tests {
             created_micros: 0,
             status: TableStatus::Active,
             pitr: None,
-            extra: serde_json::Value::Null,
+            settings: Default::default(),
         }
     }
 

@@ -1,103 +1,116 @@
-//! `TableDescription`: built from the engine's `TableDef` plus the
-//! server-owned fields kept in `TableDef.extra` ([`TableExtra`]: throughput,
-//! billing mode, tags, stream/SSE settings, the attribute definitions as
-//! given). Other writers of tables (imports, restores) fill `TableExtra`
-//! too; every field is optional so a bare `extra` still describes well.
+//! `TableDescription`: built from the engine's `TableDef`, its typed
+//! `settings` included (`ferry_model::TableSettings`: throughput, billing
+//! mode, tags, stream/SSE settings, the attribute definitions as given), and
+//! the conversions between those settings and their request members. Every
+//! writer of tables (CreateTable, imports, restores) fills the settings; a
+//! default `TableSettings` still describes well.
 
-use std::collections::BTreeMap;
-
-use ferry_model::{IndexKind, KeySchema, ProjectionType, TableDef, TableStatus};
+use ferry_model::{
+    AttributeDefinition, IndexKind, KeySchema, OnDemandThroughput, ProjectionType, SseSettings,
+    TableDef, TableStatus, Tag, Throughput,
+};
 use ferry_storage::TableStats;
-use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
-use crate::validation::scalar_name;
+use crate::streams::StreamTimes;
+use crate::validation::{scalar_name, scalar_type};
 use crate::wire::tables::{
     AttributeDefinitionW, BillingModeSummary, GlobalSecondaryIndexDescription, KeySchemaElementW,
     LocalSecondaryIndexDescription, ProjectionW, SseDescription, SseSpecificationW,
     StreamSpecificationW, TableClassSummary, TableDescription, TagW, ThroughputDescription,
+    ThroughputW,
 };
 
-/// Provisioned throughput and its history.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ThroughputState {
-    pub read_capacity_units: i64,
-    pub write_capacity_units: i64,
-    pub last_increase_date_time: Option<f64>,
-    pub last_decrease_date_time: Option<f64>,
-    pub number_of_decreases_today: i64,
+/// The capacity a request gives (absent units are 0).
+pub fn throughput_of(t: Option<&ThroughputW>) -> Throughput {
+    t.map(|t| {
+        Throughput::new(
+            t.read_capacity_units.unwrap_or(0),
+            t.write_capacity_units.unwrap_or(0),
+        )
+    })
+    .unwrap_or_default()
 }
 
-impl ThroughputState {
-    pub fn new(read: i64, write: i64) -> ThroughputState {
-        ThroughputState {
-            read_capacity_units: read,
-            write_capacity_units: write,
-            ..Default::default()
-        }
-    }
-
-    fn describe(&self) -> ThroughputDescription {
-        ThroughputDescription {
-            last_increase_date_time: self.last_increase_date_time,
-            last_decrease_date_time: self.last_decrease_date_time,
-            number_of_decreases_today: self.number_of_decreases_today,
-            read_capacity_units: self.read_capacity_units,
-            write_capacity_units: self.write_capacity_units,
-        }
+fn throughput_description(t: &Throughput) -> ThroughputDescription {
+    ThroughputDescription {
+        last_increase_date_time: t.last_increase_micros.map(epoch_seconds),
+        last_decrease_date_time: t.last_decrease_micros.map(epoch_seconds),
+        number_of_decreases_today: t.decreases_today,
+        read_capacity_units: t.read_capacity_units,
+        write_capacity_units: t.write_capacity_units,
     }
 }
 
-/// The DynamoDB description fields the engine does not know, stored as JSON
-/// in `TableDef.extra`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct TableExtra {
-    /// As given to CreateTable (order kept); derived from the key schemas
-    /// when empty.
-    pub attribute_definitions: Vec<AttributeDefinitionW>,
-    /// `PROVISIONED` or `PAY_PER_REQUEST`; `None` = provisioned, never named.
-    pub billing_mode: Option<String>,
-    pub provisioned_throughput: ThroughputState,
-    pub last_update_to_pay_per_request_date_time: Option<f64>,
-    /// Per global secondary index.
-    pub index_throughput: BTreeMap<String, ThroughputState>,
-    #[serde(rename = "SSESpecification")]
-    pub sse_specification: Option<SseSpecificationW>,
-    pub tags: Vec<TagW>,
-    pub table_class: Option<String>,
-    pub deletion_protection_enabled: bool,
-    pub on_demand_throughput: Option<serde_json::Value>,
-    /// The table's DynamoDB streams, oldest first (see `streams/`).
-    pub streams: Vec<crate::streams::StreamMeta>,
+/// Validated attribute definitions of a request, typed (a member the
+/// validation would have refused is left out).
+pub fn definitions_of(defs: &[AttributeDefinitionW]) -> Vec<AttributeDefinition> {
+    defs.iter()
+        .filter_map(|d| {
+            Some(AttributeDefinition {
+                name: d.attribute_name.clone()?,
+                ty: scalar_type(d.attribute_type.as_deref()?)?,
+            })
+        })
+        .collect()
 }
 
-impl TableExtra {
-    /// Read from a definition (tolerant: unknown or missing fields default).
-    pub fn of(def: &TableDef) -> TableExtra {
-        serde_json::from_value(def.extra.clone()).unwrap_or_default()
-    }
+pub fn definitions_wire(defs: &[AttributeDefinition]) -> Vec<AttributeDefinitionW> {
+    defs.iter()
+        .map(|d| AttributeDefinitionW {
+            attribute_name: Some(d.name.clone()),
+            attribute_type: Some(scalar_name(d.ty).into()),
+        })
+        .collect()
+}
 
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-    }
+/// Validated tags of a request (`tags::check_tags`), typed.
+pub fn tags_of(tags: &[TagW]) -> Vec<Tag> {
+    tags.iter()
+        .filter_map(|t| {
+            Some(Tag {
+                key: t.key.clone()?,
+                value: t.value.clone()?,
+            })
+        })
+        .collect()
+}
 
-    /// Store into a definition's `extra`, keeping the members other parts
-    /// of the server keep there (the time-to-live setting, see `ttl.rs`).
-    pub fn store_into(&self, extra: &mut serde_json::Value) {
-        let serde_json::Value::Object(mine) = self.to_json() else {
-            return;
-        };
-        match extra {
-            serde_json::Value::Object(map) => map.extend(mine),
-            other => *other = serde_json::Value::Object(mine),
-        }
-    }
+pub fn tags_wire(tags: &[Tag]) -> Vec<TagW> {
+    tags.iter()
+        .map(|t| TagW {
+            key: Some(t.key.clone()),
+            value: Some(t.value.clone()),
+        })
+        .collect()
+}
 
-    pub fn is_pay_per_request(&self) -> bool {
-        self.billing_mode.as_deref() == Some("PAY_PER_REQUEST")
+pub fn sse_of(s: &SseSpecificationW) -> SseSettings {
+    SseSettings {
+        enabled: s.enabled == Some(true),
+        kms_master_key_id: s.kms_master_key_id.clone(),
     }
+}
+
+/// A request's `OnDemandThroughput` (its two members; anything else in it
+/// is not kept).
+pub fn on_demand_of(v: &serde_json::Value) -> OnDemandThroughput {
+    let units = |name: &str| v.get(name).and_then(serde_json::Value::as_i64);
+    OnDemandThroughput {
+        max_read_request_units: units("MaxReadRequestUnits"),
+        max_write_request_units: units("MaxWriteRequestUnits"),
+    }
+}
+
+fn on_demand_wire(o: &OnDemandThroughput) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    if let Some(r) = o.max_read_request_units {
+        out.insert("MaxReadRequestUnits".into(), r.into());
+    }
+    if let Some(w) = o.max_write_request_units {
+        out.insert("MaxWriteRequestUnits".into(), w.into());
+    }
+    serde_json::Value::Object(out)
 }
 
 pub fn key_schema_wire(k: &KeySchema) -> Vec<KeySchemaElementW> {
@@ -127,23 +140,29 @@ fn projection_wire(p: &ferry_model::Projection) -> ProjectionW {
 }
 
 /// Attribute definitions derived from every key schema of the table.
-pub fn derived_definitions(def: &TableDef) -> Vec<AttributeDefinitionW> {
-    let mut out: Vec<AttributeDefinitionW> = Vec::new();
+pub fn derived_definitions(def: &TableDef) -> Vec<AttributeDefinition> {
+    let mut out: Vec<AttributeDefinition> = Vec::new();
     let keys = std::iter::once(&def.key).chain(def.indexes.iter().map(|i| &i.key));
     for k in keys {
         for a in std::iter::once(&k.hash).chain(k.range.iter()) {
-            if !out
-                .iter()
-                .any(|d| d.attribute_name.as_deref() == Some(a.name.as_str()))
-            {
-                out.push(AttributeDefinitionW {
-                    attribute_name: Some(a.name.clone()),
-                    attribute_type: Some(scalar_name(a.ty).into()),
+            if !out.iter().any(|d| d.name == a.name) {
+                out.push(AttributeDefinition {
+                    name: a.name.clone(),
+                    ty: a.ty,
                 });
             }
         }
     }
     out
+}
+
+/// The table's attribute definitions: as given, else derived from its keys.
+pub fn attribute_definitions(def: &TableDef) -> Vec<AttributeDefinition> {
+    if def.settings.attribute_definitions.is_empty() {
+        derived_definitions(def)
+    } else {
+        def.settings.attribute_definitions.clone()
+    }
 }
 
 pub fn status_name(s: TableStatus) -> &'static str {
@@ -198,14 +217,10 @@ pub fn describe_with_index_stats(
     creating: &[String],
     status: Option<TableStatus>,
 ) -> TableDescription {
-    let extra = TableExtra::of(def);
+    let settings = &def.settings;
     let table_arn = state.table_arn(&def.name);
-    let ppr = extra.is_pay_per_request();
-    let attribute_definitions = if extra.attribute_definitions.is_empty() {
-        derived_definitions(def)
-    } else {
-        extra.attribute_definitions.clone()
-    };
+    let ppr = settings.is_pay_per_request();
+    let attribute_definitions = definitions_wire(&attribute_definitions(def));
     let lsis: Vec<LocalSecondaryIndexDescription> = def
         .indexes
         .iter()
@@ -234,59 +249,54 @@ pub fn describe_with_index_stats(
             },
             backfilling: creating.contains(&i.name).then_some(true),
             provisioned_throughput: if ppr {
-                ThroughputState::default().describe()
+                throughput_description(&Throughput::default())
             } else {
-                extra
-                    .index_throughput
-                    .get(&i.name)
-                    .cloned()
-                    .unwrap_or_default()
-                    .describe()
+                throughput_description(
+                    &settings
+                        .index_throughput
+                        .get(&i.name)
+                        .cloned()
+                        .unwrap_or_default(),
+                )
             },
             index_size_bytes: index_stats(&i.name).unwrap_or_default().size_bytes,
             item_count: index_stats(&i.name).unwrap_or_default().item_count,
             index_arn: format!("{table_arn}/index/{}", i.name),
         })
         .collect();
-    let billing_mode_summary = extra.billing_mode.as_ref().map(|m| BillingModeSummary {
-        billing_mode: m.clone(),
-        last_update_to_pay_per_request_date_time: if m == "PAY_PER_REQUEST" {
-            Some(
-                extra
-                    .last_update_to_pay_per_request_date_time
-                    .unwrap_or(epoch_seconds(def.created_micros)),
+    let billing_mode_summary = settings.billing_mode.map(|m| BillingModeSummary {
+        billing_mode: m.as_str().to_string(),
+        last_update_to_pay_per_request_date_time: ppr.then(|| {
+            epoch_seconds(
+                settings
+                    .pay_per_request_since_micros
+                    .unwrap_or(def.created_micros),
             )
-        } else {
-            None
-        },
+        }),
     });
-    let sse_description = extra
-        .sse_specification
-        .as_ref()
-        .filter(|s| s.enabled == Some(true))
-        .map(|s| {
-            let key = s
-                .kms_master_key_id
-                .clone()
-                .unwrap_or_else(|| "alias/aws/dynamodb".to_string());
-            let arn = if key.starts_with("arn:") {
+    let sse_description = settings.sse.as_ref().filter(|s| s.enabled).map(|s| {
+        let key = s
+            .kms_master_key_id
+            .clone()
+            .unwrap_or_else(|| "alias/aws/dynamodb".to_string());
+        let arn = if key.starts_with("arn:") {
+            key
+        } else {
+            format!(
+                "arn:aws:kms:{}:{}:key/{}",
+                state.region(),
+                state.account_id(),
                 key
-            } else {
-                format!(
-                    "arn:aws:kms:{}:{}:key/{}",
-                    state.region(),
-                    state.account_id(),
-                    key
-                )
-            };
-            SseDescription {
-                status: "ENABLED".into(),
-                sse_type: "KMS".into(),
-                kms_master_key_arn: arn,
-            }
-        });
+            )
+        };
+        SseDescription {
+            status: "ENABLED".into(),
+            sse_type: "KMS".into(),
+            kms_master_key_arn: arn,
+        }
+    });
     // The newest stream stays the latest after it is disabled, as on AWS.
-    let latest_stream = extra.streams.last();
+    let latest_stream = settings.streams.last();
     let stream_enabled = latest_stream.is_some_and(|s| s.disabled_micros.is_none());
     let stream_label = latest_stream.map(|s| s.label());
     TableDescription {
@@ -296,13 +306,9 @@ pub fn describe_with_index_stats(
         table_status: status_name(status.unwrap_or(def.status)).into(),
         creation_date_time: epoch_seconds(def.created_micros),
         provisioned_throughput: if ppr {
-            ThroughputState {
-                last_increase_date_time: None,
-                ..Default::default()
-            }
-            .describe()
+            throughput_description(&Throughput::default())
         } else {
-            extra.provisioned_throughput.describe()
+            throughput_description(&settings.throughput)
         },
         table_size_bytes: stats.size_bytes,
         item_count: stats.item_count,
@@ -314,7 +320,7 @@ pub fn describe_with_index_stats(
         stream_specification: latest_stream.filter(|_| stream_enabled).map(|s| {
             StreamSpecificationW {
                 stream_enabled: Some(true),
-                stream_view_type: Some(s.view_type.clone()),
+                stream_view_type: Some(s.view_type.as_str().to_string()),
             }
         }),
         latest_stream_arn: stream_label
@@ -322,10 +328,10 @@ pub fn describe_with_index_stats(
             .map(|l| format!("{table_arn}/stream/{l}")),
         latest_stream_label: stream_label,
         sse_description,
-        table_class_summary: extra.table_class.as_ref().map(|c| TableClassSummary {
-            table_class: c.clone(),
+        table_class_summary: settings.table_class.map(|c| TableClassSummary {
+            table_class: c.as_str().to_string(),
         }),
-        deletion_protection_enabled: extra.deletion_protection_enabled,
-        on_demand_throughput: extra.on_demand_throughput.clone(),
+        deletion_protection_enabled: settings.deletion_protection,
+        on_demand_throughput: settings.on_demand_throughput.as_ref().map(on_demand_wire),
     }
 }

@@ -338,6 +338,7 @@ impl ApiError {
     }
 
     /// Add one member to the error body.
+    #[must_use]
     pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> ApiError {
         self.extra
             .get_or_insert_with(Default::default)

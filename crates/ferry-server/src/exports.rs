@@ -18,7 +18,7 @@
 
 use ferry_jobs::export::{
     ExportError, ExportFormat, ExportRecord, ExportRequest, ExportStatus, ExportType,
-    IncrementalSpec, SseAlgorithm, ViewType,
+    ExportViewType, IncrementalSpec, SseAlgorithm,
 };
 use serde::{Deserialize, Serialize};
 
@@ -350,7 +350,7 @@ fn check_shape(input: &ExportInput) -> Result<(), ApiError> {
     c.one_of(
         input.s3_sse_algorithm.as_deref(),
         "s3SseAlgorithm",
-        &["AES256", "KMS"],
+        SseAlgorithm::NAMES,
     );
     if let Some(k) = &input.s3_sse_kms_key_id {
         if k.is_empty() {
@@ -371,18 +371,18 @@ fn check_shape(input: &ExportInput) -> Result<(), ApiError> {
     c.one_of(
         input.export_format.as_deref(),
         "exportFormat",
-        &["DYNAMODB_JSON", "ION"],
+        ExportFormat::NAMES,
     );
     c.one_of(
         input.export_type.as_deref(),
         "exportType",
-        &["FULL_EXPORT", "INCREMENTAL_EXPORT"],
+        ExportType::NAMES,
     );
     if let Some(spec) = &input.incremental_export_specification {
         c.one_of(
             spec.export_view_type.as_deref(),
             "incrementalExportSpecification.exportViewType",
-            &["NEW_IMAGE", "NEW_AND_OLD_IMAGES"],
+            ExportViewType::NAMES,
         );
     }
     if let Some(t) = &input.client_token
@@ -450,7 +450,10 @@ async fn start_export(
         .map(|s| IncrementalSpec {
             from: s.export_from_time.map(micros),
             to: s.export_to_time.map(micros),
-            view: s.export_view_type.as_deref().and_then(ViewType::parse),
+            view: s
+                .export_view_type
+                .as_deref()
+                .and_then(ExportViewType::parse),
         });
     let req = ExportRequest {
         table_arn,

@@ -5,11 +5,14 @@
 //! answers CREATING and turns ACTIVE seconds later), and a GSI added by
 //! UpdateTable is backfilled before the answer, which shows it ACTIVE.
 
-use ferry_model::{IndexDef, IndexKind, TableDef, TableStatus};
+use ferry_model::{
+    BillingMode, IndexDef, IndexKind, TableClass, TableDef, TableSettings, TableStatus, Throughput,
+};
 use ferry_storage::TableStats;
 
 use crate::describe::{
-    TableExtra, ThroughputState, describe_table as describe_live, describe_table_def, epoch_seconds,
+    attribute_definitions, definitions_of, definitions_wire, describe_table as describe_live,
+    describe_table_def, on_demand_of, sse_of, tags_of, throughput_of,
 };
 use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
@@ -26,7 +29,6 @@ use crate::wire::tables::{
 };
 
 const MAX_CAPACITY: i64 = 1_000_000_000_000;
-const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
 
 fn check_definitions_shape(defs: Option<&Vec<AttributeDefinitionW>>, checks: &mut Checks) {
     let Some(defs) = defs else { return };
@@ -114,16 +116,6 @@ fn check_capacity_bounds(t: &ThroughputW, suffix: &str) -> Result<(), ApiError> 
     Ok(())
 }
 
-fn throughput_state(t: Option<&ThroughputW>) -> ThroughputState {
-    t.map(|t| {
-        ThroughputState::new(
-            t.read_capacity_units.unwrap_or(0),
-            t.write_capacity_units.unwrap_or(0),
-        )
-    })
-    .unwrap_or_default()
-}
-
 pub async fn create_table(
     state: &AppState,
     body: &[u8],
@@ -134,7 +126,11 @@ pub async fn create_table(
     checks.not_null(input.attribute_definitions.as_ref(), "attributeDefinitions");
     check_definitions_shape(input.attribute_definitions.as_ref(), &mut checks);
     check_key_schema_shape(input.key_schema.as_ref(), "keySchema", &mut checks);
-    checks.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
+    checks.one_of(
+        input.billing_mode.as_deref(),
+        "billingMode",
+        BillingMode::NAMES,
+    );
     check_throughput_shape(
         input.provisioned_throughput.as_ref(),
         "provisionedThroughput",
@@ -143,7 +139,7 @@ pub async fn create_table(
     checks.one_of(
         input.table_class.as_deref(),
         "tableClass",
-        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+        TableClass::NAMES,
     );
     for (i, l) in input.local_secondary_indexes.iter().flatten().enumerate() {
         let path = format!("localSecondaryIndexes.{}.member", i + 1);
@@ -258,7 +254,7 @@ pub async fn create_table(
                 }
                 (Some(t), false) => {
                     check_capacity_bounds(t, &format!(" for index {name}"))?;
-                    index_throughput.insert(name.to_string(), throughput_state(Some(t)));
+                    index_throughput.insert(name.to_string(), throughput_of(Some(t)));
                 }
                 (None, true) => {}
             }
@@ -276,18 +272,20 @@ pub async fn create_table(
     }
 
     let now = state.engine.clock().now();
-    let extra = TableExtra {
-        attribute_definitions: defs,
-        billing_mode: input.billing_mode.clone(),
-        provisioned_throughput: throughput_state(input.provisioned_throughput.as_ref()),
-        last_update_to_pay_per_request_date_time: ppr.then_some(epoch_seconds(now)),
+    // The names were checked against these enums' names above.
+    let settings = TableSettings {
+        attribute_definitions: definitions_of(&defs),
+        billing_mode: input.billing_mode.as_deref().and_then(BillingMode::parse),
+        throughput: throughput_of(input.provisioned_throughput.as_ref()),
+        pay_per_request_since_micros: ppr.then_some(now),
         index_throughput,
         streams: crate::streams::spec::on_create(input.stream_specification.as_ref(), now)?,
-        sse_specification: input.sse_specification.clone(),
-        tags: input.tags.clone().unwrap_or_default(),
-        table_class: input.table_class.clone(),
-        deletion_protection_enabled: input.deletion_protection_enabled.unwrap_or(false),
-        on_demand_throughput: input.on_demand_throughput.clone(),
+        sse: input.sse_specification.as_ref().map(sse_of),
+        tags: tags_of(input.tags.as_deref().unwrap_or_default()),
+        table_class: input.table_class.as_deref().and_then(TableClass::parse),
+        deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
+        on_demand_throughput: input.on_demand_throughput.as_ref().map(on_demand_of),
+        ttl_attribute: None,
     };
     let def = TableDef {
         name: name.clone(),
@@ -297,7 +295,7 @@ pub async fn create_table(
         created_micros: now,
         status: TableStatus::Active,
         pitr: None,
-        extra: extra.to_json(),
+        settings,
     };
     let engine = state.engine.clone();
     let created = blocking(move || {
@@ -377,7 +375,7 @@ pub async fn delete_table(state: &AppState, body: &[u8]) -> Result<DeleteTableOu
         TableStatus::Deleting => return Err(ApiError::table_not_found(&name)),
         TableStatus::Active | TableStatus::Updating => {}
     }
-    if TableExtra::of(&def).deletion_protection_enabled {
+    if def.settings.deletion_protection {
         return Err(ApiError::validation(
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
         ));
@@ -406,15 +404,10 @@ pub async fn delete_table(state: &AppState, body: &[u8]) -> Result<DeleteTableOu
 
 /// The table's attribute definitions plus any new ones the request gives.
 fn merged_definitions(
-    current: &TableExtra,
     def: &TableDef,
     given: Option<&Vec<AttributeDefinitionW>>,
 ) -> Vec<AttributeDefinitionW> {
-    let mut out = if current.attribute_definitions.is_empty() {
-        crate::describe::derived_definitions(def)
-    } else {
-        current.attribute_definitions.clone()
-    };
+    let mut out = definitions_wire(&attribute_definitions(def));
     for d in given.into_iter().flatten() {
         match out
             .iter_mut()
@@ -446,9 +439,9 @@ fn used_definitions(defs: Vec<AttributeDefinitionW>, def: &TableDef) -> Vec<Attr
 
 /// What an UpdateTable asks for, once validated.
 enum IndexChange {
-    Create(IndexDef, Option<ThroughputState>),
+    Create(IndexDef, Option<Throughput>),
     Delete(String),
-    Update(String, ThroughputState),
+    Update(String, Throughput),
 }
 
 /// DynamoDB creates or deletes one index at a time per table: a call with
@@ -473,7 +466,11 @@ pub async fn update_table(
     let mut checks = Checks::new();
     let name = control_table_name(input.table_name.as_deref(), &mut checks)?;
     check_definitions_shape(input.attribute_definitions.as_ref(), &mut checks);
-    checks.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
+    checks.one_of(
+        input.billing_mode.as_deref(),
+        "billingMode",
+        BillingMode::NAMES,
+    );
     check_throughput_shape(
         input.provisioned_throughput.as_ref(),
         "provisionedThroughput",
@@ -482,7 +479,7 @@ pub async fn update_table(
     checks.one_of(
         input.table_class.as_deref(),
         "tableClass",
-        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+        TableClass::NAMES,
     );
     for (i, u) in input
         .global_secondary_index_updates
@@ -555,8 +552,8 @@ pub async fn update_table(
             ),
         ));
     }
-    let mut extra = TableExtra::of(&def);
-    let was_ppr = extra.is_pay_per_request();
+    let mut settings = def.settings.clone();
+    let was_ppr = settings.is_pay_per_request();
     let ppr = match input.billing_mode.as_deref() {
         Some(m) => m == "PAY_PER_REQUEST",
         None => was_ppr,
@@ -569,18 +566,18 @@ pub async fn update_table(
             )));
         }
         if !was_ppr {
-            extra.last_update_to_pay_per_request_date_time = Some(epoch_seconds(now));
+            settings.pay_per_request_since_micros = Some(now);
         }
     } else if was_ppr && input.provisioned_throughput.is_none() {
         return Err(ApiError::validation(format!(
             "{INVALID}ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
         )));
     }
-    if let Some(m) = &input.billing_mode {
-        extra.billing_mode = Some(m.clone());
+    if let Some(m) = input.billing_mode.as_deref().and_then(BillingMode::parse) {
+        settings.billing_mode = Some(m);
     }
     if let Some(t) = &input.provisioned_throughput {
-        let cur = &extra.provisioned_throughput;
+        let cur = &settings.throughput;
         let (r, w) = (
             t.read_capacity_units.unwrap_or(0),
             t.write_capacity_units.unwrap_or(0),
@@ -595,15 +592,15 @@ pub async fn update_table(
         }
         let mut next = cur.clone();
         if r > cur.read_capacity_units || w > cur.write_capacity_units {
-            next.last_increase_date_time = Some(epoch_seconds(now));
+            next.last_increase_micros = Some(now);
         }
         if r < cur.read_capacity_units || w < cur.write_capacity_units {
-            next.last_decrease_date_time = Some(epoch_seconds(now));
-            next.number_of_decreases_today += 1;
+            next.last_decrease_micros = Some(now);
+            next.decreases_today += 1;
         }
         next.read_capacity_units = r;
         next.write_capacity_units = w;
-        extra.provisioned_throughput = next;
+        settings.throughput = next;
     }
 
     let new_keys: Vec<&[_]> = gsi_updates
@@ -616,7 +613,7 @@ pub async fn update_table(
         input.attribute_definitions.as_deref().unwrap_or_default(),
         &new_keys,
     )?;
-    let defs = merged_definitions(&extra, &def, input.attribute_definitions.as_ref());
+    let defs = merged_definitions(&def, input.attribute_definitions.as_ref());
     let mut changes = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut gsi_count = def
@@ -655,7 +652,7 @@ pub async fn update_table(
                     }
                     (Some(t), false) => {
                         check_capacity_bounds(t, &format!(" for index {index_name}"))?;
-                        Some(throughput_state(Some(t)))
+                        Some(throughput_of(Some(t)))
                     }
                     (None, true) => None,
                 };
@@ -697,7 +694,7 @@ pub async fn update_table(
                 check_capacity_bounds(&t, &format!(" for index {index_name}"))?;
                 (
                     index_name.clone(),
-                    IndexChange::Update(index_name, throughput_state(Some(&t))),
+                    IndexChange::Update(index_name, throughput_of(Some(&t))),
                 )
             }
             _ => {
@@ -715,32 +712,34 @@ pub async fn update_table(
     }
 
     if let Some(s) = &input.stream_specification {
-        crate::streams::spec::on_update(&name, &mut extra.streams, s, now)?;
+        crate::streams::spec::on_update(&name, &mut settings.streams, s, now)?;
     }
     if let Some(s) = &input.sse_specification {
-        extra.sse_specification = Some(s.clone());
+        settings.sse = Some(sse_of(s));
     }
-    if let Some(c) = &input.table_class {
-        extra.table_class = Some(c.clone());
+    if let Some(c) = input.table_class.as_deref().and_then(TableClass::parse) {
+        settings.table_class = Some(c);
     }
     if let Some(d) = input.deletion_protection_enabled {
-        extra.deletion_protection_enabled = d;
+        settings.deletion_protection = d;
     }
     if let Some(o) = &input.on_demand_throughput {
-        extra.on_demand_throughput = Some(o.clone());
+        settings.on_demand_throughput = Some(on_demand_of(o));
     }
     for c in &changes {
         match c {
             IndexChange::Create(index, t) => {
                 if let Some(t) = t {
-                    extra.index_throughput.insert(index.name.clone(), t.clone());
+                    settings
+                        .index_throughput
+                        .insert(index.name.clone(), t.clone());
                 }
             }
             IndexChange::Delete(n) => {
-                extra.index_throughput.remove(n);
+                settings.index_throughput.remove(n);
             }
             IndexChange::Update(n, t) => {
-                extra.index_throughput.insert(n.clone(), t.clone());
+                settings.index_throughput.insert(n.clone(), t.clone());
             }
         }
     }
@@ -753,14 +752,16 @@ pub async fn update_table(
     let streams_changed = input.stream_specification.is_some();
     blocking(move || {
         if streams_changed {
-            crate::streams::spec::keep_versions_for(&t, &extra.streams)?;
+            crate::streams::spec::keep_versions_for(&t, &settings.streams)?;
         }
         let mut redefine = |d: &mut TableDef| {
-            let mut e = extra.clone();
-            // Tags are TagResource's: keep what the table has now.
-            e.tags = TableExtra::of(d).tags;
-            e.attribute_definitions = used_definitions(defs.clone(), d);
-            e.store_into(&mut d.extra);
+            let mut e = settings.clone();
+            // Tags and TTL are TagResource's and UpdateTimeToLive's: keep
+            // what the table has now.
+            e.tags = std::mem::take(&mut d.settings.tags);
+            e.ttl_attribute = d.settings.ttl_attribute.take();
+            e.attribute_definitions = definitions_of(&used_definitions(defs.clone(), d));
+            d.settings = e;
         };
         // One commit: the index change (at most one) with the rest.
         match online.into_iter().next() {

@@ -1,6 +1,6 @@
 //! Tagging: TagResource, UntagResource, ListTagsOfResource.
 //!
-//! Tags live in the table's `TableExtra` (so they survive restarts, and
+//! Tags live in the table's settings (`TableSettings.tags`, so they survive restarts, and
 //! CreateTable's `Tags` are listed too), are validated with DynamoDB's
 //! messages (AWS's tag character set and lengths, no `aws:` prefix, at
 //! most 50 per table), and are addressed by the table ARN only: index ARNs
@@ -8,9 +8,9 @@
 
 use std::collections::HashSet;
 
-use ferry_model::TableDef;
+use ferry_model::{TableDef, Tag};
 
-use crate::describe::TableExtra;
+use crate::describe::{tags_of, tags_wire};
 use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
 use crate::validation::Checks;
@@ -155,18 +155,14 @@ fn table_for(
 /// Rewrite the table's tags with `f`.
 async fn edit_tags(
     table: std::sync::Arc<ferry_storage::Table>,
-    f: impl Fn(&mut Vec<TagW>) -> Result<(), ApiError> + Send + 'static,
+    f: impl Fn(&mut Vec<Tag>) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     blocking(move || {
         let mut refused = None;
         table.update_def(&mut |d: &mut TableDef| {
-            let mut extra = TableExtra::of(d);
-            let mut tags = extra.tags.clone();
+            let mut tags = d.settings.tags.clone();
             match f(&mut tags) {
-                Ok(()) => {
-                    extra.tags = tags;
-                    extra.store_into(&mut d.extra);
-                }
+                Ok(()) => d.settings.tags = tags,
                 Err(e) => refused = Some(e),
             }
         })?;
@@ -191,6 +187,7 @@ pub async fn tag_resource(state: &AppState, body: &[u8]) -> Result<(), ApiError>
         ));
     }
     check_tags(&tags)?;
+    let tags = tags_of(&tags);
     let table = table_for(state, "TagResource", &arn)?;
     edit_tags(table, move |current| {
         for t in &tags {
@@ -230,7 +227,7 @@ pub async fn untag_resource(state: &AppState, body: &[u8]) -> Result<(), ApiErro
     }
     let table = table_for(state, "UntagResource", &arn)?;
     edit_tags(table, move |current| {
-        current.retain(|t| t.key.as_ref().is_none_or(|k| !keys.contains(k)));
+        current.retain(|t| !keys.contains(&t.key));
         Ok(())
     })
     .await
@@ -247,7 +244,7 @@ pub async fn list_tags_of_resource(
     let arn = input.resource_arn.unwrap_or_default();
     let table = table_for(state, "ListTagsOfResource", &arn)?;
     Ok(ListTagsOfResourceOutput {
-        tags: TableExtra::of(&table.def()).tags,
+        tags: tags_wire(&table.def().settings.tags),
         next_token: None,
     })
 }

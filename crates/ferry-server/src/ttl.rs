@@ -1,8 +1,8 @@
 //! Time to live: DescribeTimeToLive, UpdateTimeToLive, and the sweeper that
 //! deletes expired items.
 //!
-//! The setting is kept in the table definition's `extra` under
-//! `"TimeToLive"` (beside `TableExtra`'s members), so it survives restarts.
+//! The setting is kept in the table's settings (`TableSettings.ttl_attribute`),
+//! so it survives restarts.
 //! Unlike DynamoDB, where a change passes through ENABLING/DISABLING for up
 //! to an hour, Ferry applies it at once (as DynamoDB Local does).
 //!
@@ -32,9 +32,6 @@ use crate::wire::control::{
 use crate::wire::parse;
 use crate::wire::tables::TableNameInput;
 
-/// Where the setting lives in `TableDef.extra`.
-const EXTRA_KEY: &str = "TimeToLive";
-
 /// How often the background sweeper looks for expired items.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -43,11 +40,7 @@ const FIVE_YEARS_SECS: f64 = 5.0 * 365.0 * 24.0 * 3600.0;
 
 /// The enabled TTL attribute of a table, if any.
 pub fn ttl_attribute(def: &TableDef) -> Option<String> {
-    let d: TimeToLiveDescription =
-        serde_json::from_value(def.extra.get(EXTRA_KEY)?.clone()).ok()?;
-    (d.time_to_live_status == "ENABLED")
-        .then_some(d.attribute_name)
-        .flatten()
+    def.settings.ttl_attribute.clone()
 }
 
 fn description(def: &TableDef) -> TimeToLiveDescription {
@@ -140,22 +133,10 @@ pub async fn update_time_to_live(
                     refused = Some(ApiError::validation("TimeToLive is already disabled"));
                     return;
                 }
-                (true, false) => TimeToLiveDescription {
-                    time_to_live_status: "ENABLED".into(),
-                    attribute_name: Some(attribute.clone()),
-                },
-                (false, true) => TimeToLiveDescription {
-                    time_to_live_status: "DISABLED".into(),
-                    attribute_name: None,
-                },
+                (true, false) => Some(attribute.clone()),
+                (false, true) => None,
             };
-            let value = serde_json::to_value(next).unwrap_or_default();
-            match &mut d.extra {
-                serde_json::Value::Object(map) => {
-                    map.insert(EXTRA_KEY.into(), value);
-                }
-                other => *other = serde_json::json!({ EXTRA_KEY: value }),
-            }
+            d.settings.ttl_attribute = next;
         })?;
         refused.map_or(Ok(()), Err)
     })

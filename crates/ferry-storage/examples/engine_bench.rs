@@ -104,7 +104,7 @@ fn table_def(name: &str, gsi: bool) -> TableDef {
         created_micros: 0,
         status: TableStatus::Active,
         pitr: None,
-        extra: serde_json::Value::Null,
+        settings: Default::default(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! per-table statistics and pending purges of deleted tables.
 //!
 //! ```text
-//! sys keys : "c" name        -> FORMAT | JSON TableRecord
+//! sys keys : "c" name        -> TABLE_FORMAT (u8 = 2) | JSON TableRecord
 //!            "n"             -> next table id, u32 BE
 //!            "h"             -> clock high-water mark, i64 BE
 //!            "s" tid u32 BE  -> statistics (see stats.rs)
@@ -12,12 +12,18 @@
 //!                               ingested (index entries and statistics may
 //!                               be incomplete; rebuilt on open)
 //! ```
+//!
+//! A table record's JSON is the serde form of [`TableRecord`] (with the
+//! typed `TableDef`, settings included); older formats are read through
+//! `migrate.rs`.
 
 use ferry_model::{IndexDef, TableDef};
 use serde::{Deserialize, Serialize};
 
 use crate::StorageError;
-use crate::codec::FORMAT;
+
+/// The format byte of today's table records (format 1: `migrate.rs`).
+pub(crate) const TABLE_FORMAT: u8 = 2;
 
 pub(crate) const TABLE_PREFIX: u8 = b'c';
 pub(crate) const NEXT_TID_KEY: &[u8] = b"n";
@@ -90,18 +96,23 @@ impl TableRecord {
     }
 
     pub fn encode(&self) -> Result<Vec<u8>, StorageError> {
-        let mut out = vec![FORMAT];
+        let mut out = vec![TABLE_FORMAT];
         serde_json::to_writer(&mut out, self).map_err(|e| StorageError::Engine(Box::new(e)))?;
         Ok(out)
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<TableRecord, StorageError> {
+    /// Decodes a record of any format; `true` with it when it was in an
+    /// older one (and should be written again).
+    pub fn decode(bytes: &[u8]) -> Result<(TableRecord, bool), StorageError> {
         match bytes.split_first() {
-            Some((&FORMAT, json)) => serde_json::from_slice(json)
+            Some((&TABLE_FORMAT, json)) => serde_json::from_slice(json)
+                .map(|r| (r, false))
                 .map_err(|e| StorageError::Corrupt(format!("table record: {e}"))),
-            _ => Err(StorageError::Corrupt(
-                "table record: unknown format version".to_string(),
-            )),
+            Some((&1, json)) => crate::migrate::table_record_v1(json).map(|r| (r, true)),
+            Some((&v, _)) => Err(StorageError::Corrupt(format!(
+                "table record: unknown format version {v}"
+            ))),
+            None => Err(StorageError::Corrupt("table record: empty".to_string())),
         }
     }
 }

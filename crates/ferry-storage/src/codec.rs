@@ -47,16 +47,8 @@ pub(crate) const T_NULL: u8 = 8;
 pub(crate) const T_FALSE: u8 = 9;
 pub(crate) const T_TRUE: u8 = 10;
 
-fn put_varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
 fn put_len(len: usize, out: &mut Vec<u8>) {
-    put_varint(len as u64, out);
+    crate::varint::put(len as u64, out);
 }
 
 /// Appends the encoding of an item.
@@ -259,15 +251,11 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self) -> Result<u64, StorageError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7F) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(corrupt("varint too long"))
+        let (v, n) = crate::varint::decode(self.bytes.get(self.pos..).unwrap_or_default())
+            .map_err(|_| corrupt("varint too long"))?
+            .ok_or_else(|| corrupt("truncated"))?;
+        self.pos += n;
+        Ok(v)
     }
 
     fn len(&mut self) -> Result<usize, StorageError> {

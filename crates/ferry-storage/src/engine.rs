@@ -83,9 +83,15 @@ impl Engine {
 
         let snap = store.snapshot();
         let mut tables = BTreeMap::new();
+        let mut migrated = store.batch();
+        let mut any_migrated = false;
         for guard in snap.prefix(&store.sys, [TABLE_PREFIX]) {
-            let (_, v) = guard.into_inner().map_err(engine_err)?;
-            let record = TableRecord::decode(&v)?;
+            let (k, v) = guard.into_inner().map_err(engine_err)?;
+            let (record, old) = TableRecord::decode(&v)?;
+            if old {
+                migrated.insert(&store.sys, k.to_vec(), record.encode()?);
+                any_migrated = true;
+            }
             let counters = match snap
                 .get(&store.sys, tid_key(STATS_PREFIX, record.tid))
                 .map_err(engine_err)?
@@ -106,8 +112,12 @@ impl Engine {
         };
         let mut retired = BTreeMap::new();
         for guard in snap.prefix(&store.sys, [RETIRED_PREFIX]) {
-            let (_, v) = guard.into_inner().map_err(engine_err)?;
-            let record = TableRecord::decode(&v)?;
+            let (k, v) = guard.into_inner().map_err(engine_err)?;
+            let (record, old) = TableRecord::decode(&v)?;
+            if old {
+                migrated.insert(&store.sys, k.to_vec(), record.encode()?);
+                any_migrated = true;
+            }
             let table = Table::new(store.clone(), record, Counters::default());
             table.mark_dropped();
             retired.insert(table.tid, Arc::new(table));
@@ -120,6 +130,9 @@ impl Engine {
             }
         }
         drop(snap);
+        if any_migrated {
+            store.commit_plain(migrated)?;
+        }
         crate::bulk::repair::recover(&store, &tables, &spill_dir)?;
         crate::backfill::resume(&tables);
         crate::stream_log::start_missing_logs(&tables)?;

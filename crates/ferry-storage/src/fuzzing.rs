@@ -18,7 +18,7 @@ pub fn decode_index_value(value: &[u8]) -> Result<Item, StorageError> {
 
 /// A stored catalog record (a table's definition).
 pub fn decode_table_record(bytes: &[u8]) -> Result<TableDef, StorageError> {
-    crate::catalog::TableRecord::decode(bytes).map(|r| r.full_def())
+    crate::catalog::TableRecord::decode(bytes).map(|(r, _)| r.full_def())
 }
 
 /// The item prefix and timestamp of a version key.

@@ -17,7 +17,8 @@
 //! change scans), `raw` (undecoded snapshot and change scans for exports,
 //! and a cursor over the item encoding), `meta` (`MetaStore`), `keys` / `codec` (the
 //! on-disk encodings), `store` (fjall handles, commit lock), `clock`,
-//! `catalog`, `stats`.
+//! `catalog` (with `migrate`, older catalog formats), `stats`, `varint` (the
+//! one varint of every encoding).
 // Input reaches this crate: a panic is never the answer to bad input.
 #![cfg_attr(
     not(test),
@@ -37,6 +38,7 @@ mod history;
 mod index;
 mod keys;
 mod meta;
+mod migrate;
 mod raw;
 mod read;
 mod stats;
@@ -45,6 +47,7 @@ mod stream;
 mod stream_log;
 mod table;
 mod txn;
+mod varint;
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +61,7 @@ pub use bulk::BulkLoader;
 pub use clock::Clock;
 pub use engine::Engine;
 pub use meta::{MetaEntries, MetaStore};
+pub use migrate::upgrade_table_def_v1;
 #[cfg(any(test, feature = "test-util"))]
 pub use raw::encode_item_raw;
 pub use raw::{RawChange, RawChangeIter, RawItem, RawItemIter, RawReader, RawTag};
@@ -184,6 +188,7 @@ pub fn hash_ranges(n: u32) -> Vec<Range<u64>> {
 /// The scan segment, of `total`, that holds the items whose partition key
 /// `attr` has `value` (table or index key alike); `None` when the value is
 /// not of the key's type or `total` is 0.
+#[must_use]
 pub fn scan_segment_of(
     attr: &ferry_model::KeyAttr,
     value: &AttributeValue,

@@ -122,15 +122,11 @@ impl<'a> RawReader<'a> {
 
     #[inline]
     fn varint(&mut self) -> Result<u64, StorageError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7F) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(corrupt("varint too long"))
+        let (v, n) = crate::varint::decode(self.bytes.get(self.pos..).unwrap_or_default())
+            .map_err(|_| corrupt("varint too long"))?
+            .ok_or_else(|| corrupt("truncated"))?;
+        self.pos += n;
+        Ok(v)
     }
 
     /// An element count or a length.

@@ -19,8 +19,8 @@ use std::time::Instant;
 
 use ferry_jobs::export::objects::ObjectsSinks;
 use ferry_jobs::export::{
-    Completed, ExportFormat, ExportRecord, ExportRequest, ExportStatus, ExportType, Period,
-    RECORD_VERSION, RunConfig, ViewType, run_export,
+    Completed, ExportFormat, ExportRecord, ExportRequest, ExportStatus, ExportType, ExportViewType,
+    Period, RECORD_VERSION, RunConfig, run_export,
 };
 use ferry_model::{
     AttributeValue, KeyAttr, KeySchema, PitrSettings, PrimaryKey, ScalarType, TableDef, TableStatus,
@@ -223,7 +223,7 @@ fn main() {
         .unwrap_or(1_000_000);
     let format = match std::env::var("FERRY_BENCH_FORMAT").as_deref() {
         Ok("ION") => ExportFormat::Ion,
-        _ => ExportFormat::DynamodbJson,
+        _ => ExportFormat::DynamoDbJson,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -258,7 +258,7 @@ fn main() {
                 recovery_period_days: 35,
                 enabled_micros: now,
             }),
-            extra: serde_json::Value::Null,
+            settings: Default::default(),
         })
         .expect("table");
 
@@ -354,7 +354,7 @@ fn main() {
     let period = Period {
         from,
         to,
-        view: ViewType::NewAndOldImages,
+        view: ExportViewType::NewAndOldImages,
     };
     let rec = record(
         &table.def(),
@@ -370,7 +370,7 @@ fn main() {
     assert!(done.item_count >= n, "every changed item has a record");
     report("incremental", &done, secs, cpu);
     let view_new = Period {
-        view: ViewType::NewImage,
+        view: ExportViewType::NewImage,
         ..period
     };
     let rec = record(

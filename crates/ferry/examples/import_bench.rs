@@ -150,15 +150,15 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn formats_format(case: &Case) -> ferry_formats::InputFormat {
+fn formats_format(case: &Case) -> ferry_formats::ReaderFormat {
     match case.format {
-        Format::Json => ferry_formats::InputFormat::DynamoDbJson,
-        Format::Ion => ferry_formats::InputFormat::Ion,
+        Format::Json => ferry_formats::ReaderFormat::DynamoDbJson,
+        Format::Ion => ferry_formats::ReaderFormat::Ion,
         Format::Csv => {
             let mut types = generator::key_types();
             types.insert("status".into(), ferry_model::ScalarType::S);
             types.insert("amount".into(), ferry_model::ScalarType::N);
-            ferry_formats::InputFormat::Csv {
+            ferry_formats::ReaderFormat::Csv {
                 options: Default::default(),
                 types,
             }

@@ -27,8 +27,9 @@ use serde::{Deserialize, Serialize};
 pub use data::{Totals, load_into};
 
 pub(crate) const NS_BACKUPS: &str = "backup";
-/// The version of [`BackupRecord`]'s encoding.
-const BACKUP_VERSION: u32 = 1;
+/// The version of [`BackupRecord`]'s encoding (1: the table definition of
+/// catalog format 1, upgraded when read).
+const BACKUP_VERSION: u32 = 2;
 
 /// Where a backup is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,16 +75,26 @@ fn encode(rec: &BackupRecord) -> Result<Vec<u8>, StorageError> {
     serde_json::to_vec(rec).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
+/// Decodes a backup record; version 1 (whose table definition is catalog
+/// format 1's, with `extra`) is upgraded on the way.
 fn decode(bytes: &[u8]) -> Result<BackupRecord, StorageError> {
-    let rec: BackupRecord = serde_json::from_slice(bytes)
-        .map_err(|e| StorageError::Corrupt(format!("backup record: {e}")))?;
-    if rec.version != BACKUP_VERSION {
-        return Err(StorageError::Corrupt(format!(
-            "backup record: unknown version {}",
-            rec.version
-        )));
+    let corrupt = |e: serde_json::Error| StorageError::Corrupt(format!("backup record: {e}"));
+    let mut json: serde_json::Value = serde_json::from_slice(bytes).map_err(corrupt)?;
+    match json.get("version").and_then(serde_json::Value::as_u64) {
+        Some(1) => {
+            if let Some(table) = json.get_mut("table") {
+                ferry_storage::upgrade_table_def_v1(table)?;
+            }
+            json["version"] = BACKUP_VERSION.into();
+        }
+        Some(v) if v == u64::from(BACKUP_VERSION) => {}
+        v => {
+            return Err(StorageError::Corrupt(format!(
+                "backup record: unknown version {v:?}"
+            )));
+        }
     }
-    Ok(rec)
+    serde_json::from_value(json).map_err(corrupt)
 }
 
 /// The record of backup `arn` in `engine`'s `MetaStore`, if it exists.

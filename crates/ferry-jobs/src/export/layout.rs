@@ -107,7 +107,7 @@ mod tests {
             Some("2020-Nov"),
             ID,
             ExportType::Full,
-            ExportFormat::DynamodbJson,
+            ExportFormat::DynamoDbJson,
         );
         assert_eq!(
             l.started(),

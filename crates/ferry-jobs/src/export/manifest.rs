@@ -6,82 +6,28 @@
 //! newline), as real exports do.
 
 use base64::Engine as _;
+use ferry_formats::manifest::{
+    FULL_EXPORT_VERSION, INCREMENTAL_EXPORT_VERSION, IsoTime, ManifestFileEntry, ManifestSummary,
+    write_manifest_files,
+};
 use md5::Digest;
-use serde::Serialize;
 
 use super::partition::FileResult;
 use super::record::ExportRecord;
-use super::spec::{ExportType, iso_millis};
-
-/// One line of `manifest-files.json`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FileLine<'a> {
-    item_count: u64,
-    md5_checksum: &'a str,
-    etag: &'a str,
-    data_file_s3_key: &'a str,
-}
+use super::spec::{ExportType, SseAlgorithm};
 
 /// `manifest-files.json`: one line per data file, each ending in `\n`.
 pub fn files_json(files: &[FileResult]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(files.len() * 160);
-    for f in files {
-        let line = FileLine {
+    let entries: Vec<ManifestFileEntry> = files
+        .iter()
+        .map(|f| ManifestFileEntry {
             item_count: f.item_count,
-            md5_checksum: &f.md5,
-            etag: &f.etag,
-            data_file_s3_key: &f.key,
-        };
-        if serde_json::to_writer(&mut out, &line).is_ok() {
-            out.push(b'\n');
-        }
-    }
-    out
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FullSummary<'a> {
-    version: &'static str,
-    export_arn: &'a str,
-    start_time: String,
-    end_time: String,
-    table_arn: &'a str,
-    table_id: &'a str,
-    export_time: String,
-    s3_bucket: &'a str,
-    s3_prefix: Option<&'a str>,
-    s3_sse_algorithm: &'a str,
-    s3_sse_kms_key_id: Option<&'a str>,
-    manifest_files_s3_key: &'a str,
-    billed_size_bytes: u64,
-    item_count: u64,
-    output_format: &'a str,
-    export_type: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct IncrementalSummary<'a> {
-    version: &'static str,
-    export_arn: &'a str,
-    start_time: String,
-    end_time: String,
-    table_arn: &'a str,
-    table_id: &'a str,
-    export_from_time: String,
-    export_to_time: String,
-    s3_bucket: &'a str,
-    s3_prefix: Option<&'a str>,
-    s3_sse_algorithm: &'a str,
-    s3_sse_kms_key_id: Option<&'a str>,
-    manifest_files_s3_key: &'a str,
-    billed_size_bytes: u64,
-    item_count: u64,
-    output_format: &'a str,
-    output_view: &'a str,
-    export_type: &'a str,
+            md5_checksum: f.md5.clone(),
+            etag: f.etag.clone(),
+            data_file_s3_key: f.key.clone(),
+        })
+        .collect();
+    write_manifest_files(&entries)
 }
 
 /// The totals a summary reports.
@@ -92,52 +38,51 @@ pub struct Totals<'a> {
     pub manifest_files_key: &'a str,
 }
 
-/// `manifest-summary.json` for `rec` (pretty-printed like AWS's example is
-/// not required by any reader; AWS writes it on one line).
+/// `manifest-summary.json` for `rec` (one line, as AWS writes it), through
+/// the manifest model `ferry import` reads back (`ferry_formats::manifest`).
 pub fn summary_json(rec: &ExportRecord, totals: &Totals<'_>) -> Vec<u8> {
     let req = &rec.request;
-    let sse = req.s3_sse_algorithm.map_or("AES256", |a| a.as_str());
-    let result = match (rec.export_type, rec.period) {
-        (ExportType::Incremental, Some(period)) => serde_json::to_vec(&IncrementalSummary {
-            version: "2023-08-01",
-            export_arn: &rec.export_arn,
-            start_time: iso_millis(rec.start_time),
-            end_time: iso_millis(totals.end_time),
-            table_arn: &rec.table_arn,
-            table_id: &rec.table_id,
-            export_from_time: iso_millis(period.from),
-            export_to_time: iso_millis(period.to),
-            s3_bucket: &req.s3_bucket,
-            s3_prefix: req.s3_prefix.as_deref(),
-            s3_sse_algorithm: sse,
-            s3_sse_kms_key_id: req.s3_sse_kms_key_id.as_deref(),
-            manifest_files_s3_key: totals.manifest_files_key,
-            billed_size_bytes: totals.billed_size_bytes,
-            item_count: totals.item_count,
-            output_format: rec.format.as_str(),
-            output_view: period.view.as_str(),
-            export_type: ExportType::Incremental.as_str(),
-        }),
-        _ => serde_json::to_vec(&FullSummary {
-            version: "2020-06-30",
-            export_arn: &rec.export_arn,
-            start_time: iso_millis(rec.start_time),
-            end_time: iso_millis(totals.end_time),
-            table_arn: &rec.table_arn,
-            table_id: &rec.table_id,
-            export_time: iso_millis(rec.export_time.unwrap_or(rec.start_time)),
-            s3_bucket: &req.s3_bucket,
-            s3_prefix: req.s3_prefix.as_deref(),
-            s3_sse_algorithm: sse,
-            s3_sse_kms_key_id: req.s3_sse_kms_key_id.as_deref(),
-            manifest_files_s3_key: totals.manifest_files_key,
-            billed_size_bytes: totals.billed_size_bytes,
-            item_count: totals.item_count,
-            output_format: rec.format.as_str(),
-            export_type: ExportType::Full.as_str(),
-        }),
+    let period = match rec.export_type {
+        ExportType::Incremental => rec.period,
+        ExportType::Full => None,
     };
-    result.unwrap_or_default()
+    ManifestSummary {
+        version: if period.is_some() {
+            INCREMENTAL_EXPORT_VERSION
+        } else {
+            FULL_EXPORT_VERSION
+        }
+        .to_string(),
+        export_arn: rec.export_arn.clone(),
+        start_time: IsoTime(rec.start_time),
+        end_time: IsoTime(totals.end_time),
+        table_arn: rec.table_arn.clone(),
+        table_id: rec.table_id.clone(),
+        export_time: period
+            .is_none()
+            .then(|| IsoTime(rec.export_time.unwrap_or(rec.start_time))),
+        export_from_time: period.map(|p| IsoTime(p.from)),
+        export_to_time: period.map(|p| IsoTime(p.to)),
+        s3_bucket: req.s3_bucket.clone(),
+        s3_prefix: req.s3_prefix.clone(),
+        s3_sse_algorithm: req
+            .s3_sse_algorithm
+            .unwrap_or(SseAlgorithm::Aes256)
+            .as_str()
+            .to_string(),
+        s3_sse_kms_key_id: req.s3_sse_kms_key_id.clone(),
+        manifest_files_s3_key: totals.manifest_files_key.to_string(),
+        billed_size_bytes: totals.billed_size_bytes,
+        item_count: totals.item_count,
+        output_format: rec.format,
+        output_view: period.map(|p| p.view),
+        export_type: if period.is_some() {
+            ExportType::Incremental
+        } else {
+            ExportType::Full
+        },
+    }
+    .to_json()
 }
 
 /// The content of a `.md5` companion file: base64 of the MD5 of `bytes`.

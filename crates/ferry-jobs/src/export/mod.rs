@@ -49,8 +49,8 @@ pub use record::{ExportRecord, ExportStatus, RECORD_VERSION};
 pub use run::{CANCELLED, Completed, Failure, Progress, RunConfig, partition_count, run_export};
 pub use sink::{MemorySink, ObjectSink, ObjectUpload, PutOutcome, SinkError, SinkFactory};
 pub use spec::{
-    ExportError, ExportFormat, ExportRequest, ExportType, IncrementalSpec, Period, SseAlgorithm,
-    ViewType, Window, check_full_time, check_incremental_period, iso_millis, iso_seconds,
+    ExportError, ExportFormat, ExportRequest, ExportType, ExportViewType, IncrementalSpec, Period,
+    SseAlgorithm, Window, check_full_time, check_incremental_period, iso_millis, iso_seconds,
 };
 
 use crate::ids::{new_job_id, parse_job_arn};
@@ -206,7 +206,7 @@ impl Exports {
             export_time,
             period,
             client_token: client_token.clone(),
-            format: req.export_format.unwrap_or(ExportFormat::DynamodbJson),
+            format: req.export_format.unwrap_or(ExportFormat::DynamoDbJson),
             export_type: kind,
             request: req,
             failure_code: None,

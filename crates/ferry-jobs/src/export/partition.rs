@@ -16,7 +16,7 @@ use ferry_model::{Item, KeySchema};
 use ferry_storage::{Change, RawItem, StorageError, Table, Timestamp};
 
 use super::sink::{ObjectSink, SinkError};
-use super::spec::{ExportFormat, Period, ViewType};
+use super::spec::{ExportFormat, ExportViewType, Period};
 use super::transcode::{raw_item_size, write_change_line_raw, write_item_line_raw};
 use super::transcode_ion::{write_change_line_raw_ion, write_item_line_raw_ion};
 
@@ -157,22 +157,26 @@ type RawChangeWriter = fn(
 
 fn line_writer(format: ExportFormat) -> RawLineWriter {
     match format {
-        ExportFormat::DynamodbJson => write_item_line_raw,
+        ExportFormat::DynamoDbJson => write_item_line_raw,
         ExportFormat::Ion => write_item_line_raw_ion,
     }
 }
 
 fn change_writer(format: ExportFormat) -> RawChangeWriter {
     match format {
-        ExportFormat::DynamodbJson => write_change_line_raw,
+        ExportFormat::DynamoDbJson => write_change_line_raw,
         ExportFormat::Ion => write_change_line_raw_ion,
     }
 }
 
 /// The images one change record carries, per the spec's table:
 /// insert → new; update → new (+ old); delete → (old); insert+delete → none.
-pub fn record_images(change: &Change, view: ViewType) -> Option<(Option<&Item>, Option<&Item>)> {
-    let with_old = view == ViewType::NewAndOldImages;
+#[must_use]
+pub fn record_images(
+    change: &Change,
+    view: ExportViewType,
+) -> Option<(Option<&Item>, Option<&Item>)> {
+    let with_old = view == ExportViewType::NewAndOldImages;
     match (&change.old, &change.new) {
         (None, None) => None,
         (None, Some(new)) => Some((None, Some(new))),
@@ -218,7 +222,7 @@ impl Partitioner<'_> {
             }
             Source::Changes(period) => {
                 let write = change_writer(self.format);
-                let with_old = period.view == ViewType::NewAndOldImages;
+                let with_old = period.view == ExportViewType::NewAndOldImages;
                 for change in self.table.changes_raw(period.from, period.to, range)? {
                     let change = change?;
                     let (old, new) = (change.old.as_ref(), change.new.as_ref());

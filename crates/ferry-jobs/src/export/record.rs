@@ -116,8 +116,10 @@ fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, S
     serde_json::from_slice(bytes).map_err(|e| StorageError::Corrupt(format!("{what}: {e}")))
 }
 
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
+/// A record's bytes; a record that cannot be encoded is not stored (an empty
+/// value would read back as corrupt).
+fn encode<T: Serialize>(what: &str, value: &T) -> Result<Vec<u8>, StorageError> {
+    serde_json::to_vec(value).map_err(|e| StorageError::Corrupt(format!("{what}: {e}")))
 }
 
 /// Typed access to the export records in a `MetaStore`.
@@ -131,8 +133,11 @@ impl<'a> RecordStore<'a> {
     }
 
     pub fn put(&self, rec: &ExportRecord) -> Result<(), StorageError> {
-        self.meta
-            .put(NS_EXPORTS, rec.export_id.as_bytes(), &encode(rec))
+        self.meta.put(
+            NS_EXPORTS,
+            rec.export_id.as_bytes(),
+            &encode("export record", rec)?,
+        )
     }
 
     pub fn get(&self, export_id: &str) -> Result<Option<ExportRecord>, StorageError> {
@@ -159,7 +164,8 @@ impl<'a> RecordStore<'a> {
     }
 
     pub fn put_token(&self, token: &str, entry: &TokenEntry) -> Result<(), StorageError> {
-        self.meta.put(NS_TOKENS, token.as_bytes(), &encode(entry))
+        self.meta
+            .put(NS_TOKENS, token.as_bytes(), &encode("token entry", entry)?)
     }
 }
 

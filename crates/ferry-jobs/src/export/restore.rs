@@ -48,7 +48,7 @@ pub struct RestoreRecord {
 }
 
 /// Turns a finished target's definition ACTIVE (server-provided: it also
-/// owns the description fields in `TableDef::extra`).
+/// owns the described settings in `TableDef::settings`).
 pub type Finisher = Arc<dyn Fn(&mut TableDef) + Send + Sync>;
 
 /// The default finisher: just `status = Active`.

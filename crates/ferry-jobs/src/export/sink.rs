@@ -64,6 +64,7 @@ pub struct MemorySink {
 }
 
 impl MemorySink {
+    #[must_use]
     pub fn get(&self, key: &str) -> Option<Vec<u8>> {
         self.objects.lock().ok()?.get(key).cloned()
     }

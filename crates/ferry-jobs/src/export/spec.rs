@@ -15,117 +15,15 @@ pub const MIN_INCREMENTAL_PERIOD: Timestamp = 15 * MINUTE;
 /// The longest incremental export period AWS accepts.
 pub const MAX_INCREMENTAL_PERIOD: Timestamp = 24 * 60 * MINUTE;
 
-/// `ExportFormat`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ExportFormat {
-    #[serde(rename = "DYNAMODB_JSON")]
-    DynamodbJson,
-    #[serde(rename = "ION")]
-    Ion,
-}
+pub use ferry_formats::manifest::{ExportFormat, ExportType, ExportViewType};
 
-impl ExportFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportFormat::DynamodbJson => "DYNAMODB_JSON",
-            ExportFormat::Ion => "ION",
-        }
+ferry_model::named_enum!(
+    /// `S3SseAlgorithm`.
+    SseAlgorithm {
+        Aes256 = "AES256",
+        Kms = "KMS",
     }
-
-    pub fn parse(s: &str) -> Option<ExportFormat> {
-        match s {
-            "DYNAMODB_JSON" => Some(ExportFormat::DynamodbJson),
-            "ION" => Some(ExportFormat::Ion),
-            _ => None,
-        }
-    }
-
-    /// The data files' name suffix.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::DynamodbJson => ".json.gz",
-            ExportFormat::Ion => ".ion.gz",
-        }
-    }
-}
-
-/// `ExportType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ExportType {
-    #[serde(rename = "FULL_EXPORT")]
-    Full,
-    #[serde(rename = "INCREMENTAL_EXPORT")]
-    Incremental,
-}
-
-impl ExportType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportType::Full => "FULL_EXPORT",
-            ExportType::Incremental => "INCREMENTAL_EXPORT",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ExportType> {
-        match s {
-            "FULL_EXPORT" => Some(ExportType::Full),
-            "INCREMENTAL_EXPORT" => Some(ExportType::Incremental),
-            _ => None,
-        }
-    }
-}
-
-/// `ExportViewType` (AWS's default is `NEW_AND_OLD_IMAGES`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ViewType {
-    #[serde(rename = "NEW_IMAGE")]
-    NewImage,
-    #[serde(rename = "NEW_AND_OLD_IMAGES")]
-    NewAndOldImages,
-}
-
-impl ViewType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ViewType::NewImage => "NEW_IMAGE",
-            ViewType::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ViewType> {
-        match s {
-            "NEW_IMAGE" => Some(ViewType::NewImage),
-            "NEW_AND_OLD_IMAGES" => Some(ViewType::NewAndOldImages),
-            _ => None,
-        }
-    }
-}
-
-/// `S3SseAlgorithm`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SseAlgorithm {
-    #[serde(rename = "AES256")]
-    Aes256,
-    #[serde(rename = "KMS")]
-    Kms,
-}
-
-impl SseAlgorithm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SseAlgorithm::Aes256 => "AES256",
-            SseAlgorithm::Kms => "KMS",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SseAlgorithm> {
-        match s {
-            "AES256" => Some(SseAlgorithm::Aes256),
-            "KMS" => Some(SseAlgorithm::Kms),
-            _ => None,
-        }
-    }
-}
+);
 
 /// `IncrementalExportSpecification` as requested (every member optional on
 /// the wire; the job fills in the defaults).
@@ -133,7 +31,7 @@ impl SseAlgorithm {
 pub struct IncrementalSpec {
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
-    pub view: Option<ViewType>,
+    pub view: Option<ExportViewType>,
 }
 
 /// An ExportTableToPointInTime request whose shape the server has already
@@ -264,9 +162,7 @@ pub fn iso_seconds(t: Timestamp) -> String {
 
 /// `2020-11-04T07:28:34.028Z`: the manifests' time format (milliseconds, UTC).
 pub fn iso_millis(t: Timestamp) -> String {
-    chrono::DateTime::from_timestamp_micros(t)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_else(|| t.to_string())
+    ferry_formats::manifest::IsoTime(t).to_string()
 }
 
 /// The PITR window of a table at `now`: `[earliest, now]`, or `None` when
@@ -298,7 +194,7 @@ pub fn check_full_time(
 pub struct Period {
     pub from: Timestamp,
     pub to: Timestamp,
-    pub view: ViewType,
+    pub view: ExportViewType,
 }
 
 /// Check an incremental export's period against the PITR window (`None`:
@@ -317,7 +213,7 @@ pub fn check_incremental_period(
         )
     })?;
     let to = spec.to.unwrap_or(now);
-    let view = spec.view.unwrap_or(ViewType::NewAndOldImages);
+    let view = spec.view.unwrap_or(ExportViewType::NewAndOldImages);
     // With PITR off AWS answers with the same "from time" error: there is no
     // history to read the period from.
     let earliest_ok = window.is_some_and(|w| from >= w.earliest);
@@ -458,7 +354,7 @@ mod tests {
             Period {
                 from: NOW - 20 * MINUTE,
                 to: NOW,
-                view: ViewType::NewAndOldImages
+                view: ExportViewType::NewAndOldImages
             }
         );
         let exact = check_incremental_period(&spec(NOW - 15 * MINUTE, Some(NOW)), w, NOW).unwrap();

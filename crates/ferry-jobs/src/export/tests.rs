@@ -49,7 +49,7 @@ pub(crate) fn table(engine: &Engine, name: &str, pitr: bool) -> Arc<Table> {
                 recovery_period_days: 35,
                 enabled_micros: now,
             }),
-            extra: serde_json::Value::Null,
+            settings: Default::default(),
         })
         .unwrap()
 }
@@ -381,7 +381,7 @@ async fn incremental(
     t: &Table,
     from: i64,
     to: i64,
-    view: ViewType,
+    view: ExportViewType,
     format: ExportFormat,
 ) -> (ExportRecord, Vec<String>) {
     let mut req = request(t);
@@ -432,8 +432,8 @@ async fn incremental_records_follow_the_spec_table() {
         &t,
         from,
         to,
-        ViewType::NewAndOldImages,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewAndOldImages,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     assert_eq!(rec.item_count, Some(3));
@@ -482,8 +482,8 @@ async fn incremental_records_follow_the_spec_table() {
         &t,
         from,
         to,
-        ViewType::NewImage,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewImage,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     assert_eq!(lines.len(), 3);
@@ -507,7 +507,7 @@ async fn incremental_records_follow_the_spec_table() {
         &t,
         from,
         to,
-        ViewType::NewAndOldImages,
+        ExportViewType::NewAndOldImages,
         ExportFormat::Ion,
     )
     .await;
@@ -603,8 +603,8 @@ async fn consecutive_incremental_exports_tile() {
         &t,
         t0,
         t1,
-        ViewType::NewAndOldImages,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewAndOldImages,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     let (_, b) = incremental(
@@ -613,8 +613,8 @@ async fn consecutive_incremental_exports_tile() {
         &t,
         t1,
         t2,
-        ViewType::NewImage,
-        ExportFormat::DynamodbJson,
+        ExportViewType::NewImage,
+        ExportFormat::DynamoDbJson,
     )
     .await;
     let applied = apply(&apply(&full0, &a, &["pk", "sk"]), &b, &["pk", "sk"]);

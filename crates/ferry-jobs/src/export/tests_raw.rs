@@ -8,7 +8,7 @@ use ferry_storage::hash_ranges;
 
 use super::partition::{Partitioner, Source, record_images};
 use super::sink::MemorySink;
-use super::spec::{ExportFormat, Period, ViewType};
+use super::spec::{ExportFormat, ExportViewType, Period};
 use super::tests::{engine, gunzip, item, put, table};
 
 fn rich(i: i64) -> Item {
@@ -64,21 +64,21 @@ fn raw_data_files_equal_the_decoded_writers() {
         Source::Changes(Period {
             from,
             to,
-            view: ViewType::NewAndOldImages,
+            view: ExportViewType::NewAndOldImages,
         }),
         Source::Changes(Period {
             from,
             to,
-            view: ViewType::NewImage,
+            view: ExportViewType::NewImage,
         }),
     ];
     let cases = sources
         .into_iter()
-        .flat_map(|s| [(s, ExportFormat::DynamodbJson), (s, ExportFormat::Ion)]);
+        .flat_map(|s| [(s, ExportFormat::DynamoDbJson), (s, ExportFormat::Ion)]);
     for (c, (source, format)) in cases.enumerate() {
         let s = c / 2;
         let (item_line, change_line): (fn(&Item, &mut Vec<u8>), ChangeLine) = match format {
-            ExportFormat::DynamodbJson => (
+            ExportFormat::DynamoDbJson => (
                 ferry_formats::ddb_json::write_item_line,
                 ferry_formats::ddb_json::write_change_line,
             ),
@@ -173,10 +173,10 @@ fn data_files_of_several_gzip_members_read_back_exactly() {
     let sink = MemorySink::default();
     for (format, input) in [
         (
-            ExportFormat::DynamodbJson,
-            ferry_formats::InputFormat::DynamoDbJson,
+            ExportFormat::DynamoDbJson,
+            ferry_formats::ReaderFormat::DynamoDbJson,
         ),
-        (ExportFormat::Ion, ferry_formats::InputFormat::Ion),
+        (ExportFormat::Ion, ferry_formats::ReaderFormat::Ion),
     ] {
         let p = Partitioner {
             table: &t,
@@ -192,7 +192,7 @@ fn data_files_of_several_gzip_members_read_back_exactly() {
         let mut expect = Vec::new();
         for it in &items {
             match format {
-                ExportFormat::DynamodbJson => {
+                ExportFormat::DynamoDbJson => {
                     ferry_formats::ddb_json::write_item_line(it, &mut expect)
                 }
                 ExportFormat::Ion => ferry_formats::ion::write_item_line(it, &mut expect),

@@ -123,7 +123,7 @@ pub fn csv_options(options: Option<&FormatOptions>) -> Option<ferry_formats::csv
 /// too many objects), with the import's FailureCode and message.
 pub fn failed(
     format: super::InputFormat,
-    compression: super::InputCompression,
+    compression: super::Compression,
     failure: super::Failure,
 ) -> Value {
     json!({

@@ -12,7 +12,7 @@ use ferry_storage::{BulkLoader, Table};
 use super::errlog::ImportErrorLog;
 use super::pipeline::{self, ItemSink, Live, Plan};
 use super::spec::{
-    Counters, Failure, ImportRecord, ImportRequest, ImportStatus, InputCompression, Phase,
+    Compression, Counters, Failure, ImportRecord, ImportRequest, ImportStatus, Phase,
     RECORD_VERSION,
 };
 use super::{
@@ -75,7 +75,7 @@ pub fn new_record(req: ImportRequest, now_millis: i64, now_micros: i64) -> Impor
         client_token: req.client_token,
         source,
         format: req.format,
-        compression: req.compression.unwrap_or(InputCompression::None),
+        compression: req.compression.unwrap_or(Compression::None),
         format_options: req.format_options,
         table_creation_parameters: req.table_creation_parameters,
         table,
@@ -247,7 +247,17 @@ fn load(imports: &Arc<Imports>, mut rec: ImportRecord, running: &Arc<Running>) {
     running.live.reset();
     // The objects: pinned earlier (resumed while loading), or listed now.
     let pinned = if rec.phase == Phase::Loading {
-        imports.store.objects(&rec.id).ok().flatten()
+        match imports.store.objects(&rec.id) {
+            Ok(list) => list,
+            // Listing again could read other objects than the loaded ones.
+            Err(e) => {
+                tracing::error!(import = %rec.arn, error = %e, "cannot read the pinned import objects");
+                rec.failure = Some(internal(&format!("cannot read the import's objects: {e}")));
+                rec.phase = Phase::Finalizing;
+                save(imports, &rec);
+                return finalize(imports, rec);
+            }
+        }
     } else {
         None
     };

@@ -32,8 +32,8 @@ pub use errlog::error_message;
 pub use pipeline::{ErrorPolicy, Settings};
 pub use source::{ObjectSource, SourceError, SourceErrorKind, SourceObject};
 pub use spec::{
-    Counters, CsvOptions, Failure, FormatOptions, ImportRecord, ImportRequest, ImportStatus,
-    ImportView, InputCompression, InputFormat, Phase, S3Source,
+    Compression, Counters, CsvOptions, Failure, FormatOptions, ImportRecord, ImportRequest,
+    ImportStatus, ImportView, InputFormat, Phase, S3Source,
 };
 use store::RecordStore;
 
@@ -206,7 +206,11 @@ impl Imports {
         if !rec.into_existing
             && let Err(e) = self.engine.create_table(rec.table.clone())
         {
-            let _ = self.store.delete(&rec.id);
+            // The request fails either way; a record left behind is only
+            // listed (as IN_PROGRESS until the next start fails it).
+            if let Err(d) = self.store.delete(&rec.id) {
+                tracing::error!(import = %rec.arn, error = %d, "cannot remove the record of an import whose table was not created");
+            }
             return Err(match e {
                 StorageError::TableExists(n) => StartError::TableExists(n),
                 other => StartError::Storage(other),
@@ -291,11 +295,20 @@ impl Imports {
                 .collect()
         };
         for rec in expired {
-            if self.store.delete(&rec.id).is_ok() {
-                let _ = self
-                    .logs
-                    .delete_stream(crate::cwlogs::IMPORT_LOG_GROUP, &rec.error_stream());
-                self.registry.lock().records.remove(&rec.id);
+            match self.store.delete(&rec.id) {
+                Ok(()) => {
+                    if let Err(e) = self
+                        .logs
+                        .delete_stream(crate::cwlogs::IMPORT_LOG_GROUP, &rec.error_stream())
+                    {
+                        tracing::warn!(import = %rec.arn, error = %e, "cannot remove the error log of an expired import");
+                    }
+                    self.registry.lock().records.remove(&rec.id);
+                }
+                // Kept, and tried again at the next sweep.
+                Err(e) => {
+                    tracing::warn!(import = %rec.arn, error = %e, "cannot remove an expired import record")
+                }
             }
         }
     }
@@ -345,7 +358,7 @@ impl Imports {
     /// exactly as the import would, creating, recording and logging nothing;
     /// the report of [`check::dry_run`]. Blocking.
     pub fn dry_run(&self, req: &ImportRequest) -> serde_json::Value {
-        let compression = req.compression.unwrap_or(InputCompression::None);
+        let compression = req.compression.unwrap_or(Compression::None);
         let prefix = req.source.key_prefix.clone().unwrap_or_default();
         let listed = match self
             .source

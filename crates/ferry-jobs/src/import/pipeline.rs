@@ -31,7 +31,7 @@ use ferry_model::{IndexKeyContext, Item, TableDef};
 use parking_lot::Mutex;
 
 use super::source::{ErrorSlot, GuardedReader, ObjectSource, SourceObject};
-use super::spec::{Counters, Failure, InputCompression, InputFormat};
+use super::spec::{Compression, Counters, Failure, InputFormat};
 
 /// What happens to the rest of an object after a bad item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +125,7 @@ pub struct ItemChecker<'a> {
 }
 
 impl<'a> ItemChecker<'a> {
+    #[must_use]
     pub fn new(table: &'a TableDef) -> Self {
         ItemChecker { table }
     }
@@ -142,7 +143,7 @@ pub struct Plan<'a> {
     pub bucket: &'a str,
     pub objects: &'a [SourceObject],
     pub format: InputFormat,
-    pub compression: InputCompression,
+    pub compression: Compression,
     /// For CSV: the formats crate's options and key types.
     pub csv: Option<ferry_formats::csv::CsvOptions>,
     pub key_types: std::collections::HashMap<String, ferry_model::ScalarType>,

@@ -154,6 +154,7 @@ impl ErrorSlot {
         }
     }
 
+    #[must_use]
     pub fn take(&self) -> Option<SourceError> {
         self.0.lock().take()
     }

@@ -7,76 +7,21 @@
 use ferry_model::{ScalarType, TableDef};
 use serde::{Deserialize, Serialize};
 
-/// The version of [`ImportRecord`]'s stored form.
-pub const RECORD_VERSION: u32 = 1;
+/// The version of [`ImportRecord`]'s stored form. Version 1 embedded the
+/// table definition of catalog format 1 (`extra`); it is upgraded when read
+/// (`RecordStore::load_all`).
+pub const RECORD_VERSION: u32 = 2;
 
-/// `InputFormat`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum InputFormat {
-    #[serde(rename = "DYNAMODB_JSON")]
-    DynamoDbJson,
-    #[serde(rename = "ION")]
-    Ion,
-    #[serde(rename = "CSV")]
-    Csv,
-}
-
-impl InputFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputFormat::DynamoDbJson => "DYNAMODB_JSON",
-            InputFormat::Ion => "ION",
-            InputFormat::Csv => "CSV",
-        }
+ferry_model::named_enum!(
+    /// `InputFormat`.
+    InputFormat {
+        DynamoDbJson = "DYNAMODB_JSON",
+        Ion = "ION",
+        Csv = "CSV",
     }
+);
 
-    pub fn parse(s: &str) -> Option<InputFormat> {
-        match s {
-            "DYNAMODB_JSON" => Some(InputFormat::DynamoDbJson),
-            "ION" => Some(InputFormat::Ion),
-            "CSV" => Some(InputFormat::Csv),
-            _ => None,
-        }
-    }
-}
-
-/// `InputCompressionType` (absent means `NONE`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum InputCompression {
-    #[serde(rename = "NONE")]
-    None,
-    #[serde(rename = "GZIP")]
-    Gzip,
-    #[serde(rename = "ZSTD")]
-    Zstd,
-}
-
-impl InputCompression {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputCompression::None => "NONE",
-            InputCompression::Gzip => "GZIP",
-            InputCompression::Zstd => "ZSTD",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<InputCompression> {
-        match s {
-            "NONE" => Some(InputCompression::None),
-            "GZIP" => Some(InputCompression::Gzip),
-            "ZSTD" => Some(InputCompression::Zstd),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn to_formats(self) -> ferry_formats::Compression {
-        match self {
-            InputCompression::None => ferry_formats::Compression::None,
-            InputCompression::Gzip => ferry_formats::Compression::Gzip,
-            InputCompression::Zstd => ferry_formats::Compression::Zstd,
-        }
-    }
-}
+pub use ferry_formats::Compression;
 
 /// `InputFormatOptions.Csv`, exactly as given (absent members stay absent
 /// so that DescribeImport echoes the request).
@@ -116,7 +61,7 @@ pub struct ImportRequest {
     pub source: S3Source,
     pub format: InputFormat,
     /// `None` when absent (echoed as NONE).
-    pub compression: Option<InputCompression>,
+    pub compression: Option<Compression>,
     /// `None` when absent.
     pub format_options: Option<FormatOptions>,
     /// The table to create (status and id are set by the job). The server
@@ -141,7 +86,7 @@ impl ImportRequest {
                 .as_ref()
                 .is_none_or(|o| Some(o) == rec.source.bucket_owner.as_ref())
             && self.format == rec.format
-            && self.compression.unwrap_or(InputCompression::None) == rec.compression
+            && self.compression.unwrap_or(Compression::None) == rec.compression
             && self.format_options == rec.format_options
             && self.table.name == rec.table_name
             && self.table_creation_parameters == rec.table_creation_parameters
@@ -231,7 +176,7 @@ pub struct ImportRecord {
     pub client_token: String,
     pub source: S3Source,
     pub format: InputFormat,
-    pub compression: InputCompression,
+    pub compression: Compression,
     pub format_options: Option<FormatOptions>,
     pub table_creation_parameters: serde_json::Value,
     /// The table to create (id = `table_id`, status CREATING).
@@ -284,6 +229,7 @@ pub struct ImportView {
 impl ImportView {
     /// `ProcessedSizeBytes` is absent until something was read (AWS leaves
     /// it out of a fresh import's description), and present once it ended.
+    #[must_use]
     pub fn processed_size_bytes(&self) -> Option<u64> {
         (self.counters.processed_bytes > 0 || self.record.status.is_terminal())
             .then_some(self.counters.processed_bytes)

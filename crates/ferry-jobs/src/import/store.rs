@@ -1,7 +1,8 @@
 //! Durable import records in the engine's meta store.
 //!
-//! - `import.job`     `<import id>` → JSON [`ImportRecord`] (`"v": 1`). Ids
-//!   start with the 14-digit start time, so key order is start order.
+//! - `import.job`     `<import id>` → JSON [`ImportRecord`] (`"v": 2`; a
+//!   version-1 record is upgraded when loaded and written again). Ids start
+//!   with the 14-digit start time, so key order is start order.
 //! - `import.objects` `<import id>` → `0x01` + JSON list of the pinned
 //!   [`SourceObject`]s (written once listing is done; a resumed import reads
 //!   the same objects at the same ETags).
@@ -43,19 +44,35 @@ impl RecordStore {
     }
 
     /// Every record, in start order. Records of an unknown version are
-    /// skipped with a warning (a newer Ferry wrote them).
+    /// skipped with a warning (a newer Ferry wrote them: this one cannot
+    /// read them, and must not change them); a record that cannot be read
+    /// at all is corrupt, an error.
     pub fn load_all(&self) -> Result<Vec<ImportRecord>, StorageError> {
         let mut out = Vec::new();
         for (key, value) in self.engine.meta().scan(NS_JOB, b"", None)? {
-            match serde_json::from_slice::<ImportRecord>(&value) {
-                Ok(rec) if rec.v == RECORD_VERSION => out.push(rec),
-                Ok(rec) => {
-                    tracing::warn!(id = %rec.id, v = rec.v, "skipping import record of unknown version")
+            let unreadable = |e: &dyn std::fmt::Display| {
+                StorageError::Corrupt(format!(
+                    "import record {}: {e}",
+                    String::from_utf8_lossy(&key)
+                ))
+            };
+            let mut json: serde_json::Value =
+                serde_json::from_slice(&value).map_err(|e| unreadable(&e))?;
+            let v = json.get("v").and_then(serde_json::Value::as_u64);
+            if v == Some(1) {
+                if let Some(table) = json.get_mut("table") {
+                    ferry_storage::upgrade_table_def_v1(table)?;
                 }
-                Err(e) => {
-                    tracing::warn!(key = %String::from_utf8_lossy(&key), error = %e, "skipping unreadable import record")
-                }
+                json["v"] = RECORD_VERSION.into();
+            } else if v != Some(u64::from(RECORD_VERSION)) {
+                tracing::warn!(key = %String::from_utf8_lossy(&key), ?v, "skipping import record of unknown version");
+                continue;
             }
+            let rec: ImportRecord = serde_json::from_value(json).map_err(|e| unreadable(&e))?;
+            if v == Some(1) {
+                self.put(&rec)?;
+            }
+            out.push(rec);
         }
         Ok(out)
     }

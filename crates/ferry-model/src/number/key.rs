@@ -56,6 +56,7 @@ impl Number {
 
     /// Decode one number from the front of `bytes`; returns it with the
     /// number of bytes consumed, or `None` if the bytes are not an encoding.
+    #[must_use]
     pub fn decode_key(bytes: &[u8]) -> Option<(Number, usize)> {
         let invert = match *bytes.first()? {
             TAG_ZERO => return Some((Number::zero(), 1)),

@@ -457,7 +457,7 @@ fn written_items() {
         created_micros: 0,
         status: crate::TableStatus::Active,
         pitr: None,
-        extra: serde_json::Value::Null,
+        settings: Default::default(),
     };
     let put = IndexKeyContext::Put;
     let update = IndexKeyContext::Update;

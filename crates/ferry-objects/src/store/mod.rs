@@ -440,12 +440,6 @@ impl BucketStore {
         std::fs::rename(&tmp, &path)
             .map_err(io_at("rename to", &path))
             .map_err(cleanup)?;
-        if self.opts.fsync
-            && let Some(parent) = path.parent()
-            && let Ok(d) = File::open(parent)
-        {
-            let _ = d.sync_all();
-        }
         ix.insert(
             info.key.clone(),
             IndexEntry {
@@ -454,6 +448,17 @@ impl BucketStore {
                 last_modified: info.last_modified,
             },
         );
+        // With fsync on, a put is acknowledged only once its rename is
+        // durable: a failed directory sync fails the put (the object is
+        // visible, as it is on disk, but the writer is told it may not
+        // survive a power loss).
+        if self.opts.fsync
+            && let Some(parent) = path.parent()
+        {
+            File::open(parent)
+                .and_then(|d| d.sync_all())
+                .map_err(io_at("sync directory", parent))?;
+        }
         Ok(info)
     }
 

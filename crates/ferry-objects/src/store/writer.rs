@@ -161,6 +161,7 @@ impl Drop for StoreWriter {
 
 /// The base64 MD5 of the bytes of an object whose ETag is a plain MD5 (not
 /// multipart); `None` for multipart ETags.
+#[must_use]
 pub fn etag_md5_base64(etag: &str) -> Option<String> {
     use base64::Engine as _;
     if etag.len() != 32 {

@@ -6,12 +6,14 @@
 
 use std::sync::Arc;
 
-use ferry_model::{IndexDef, IndexKind, TableDef, TableStatus};
+use ferry_model::{
+    BillingMode, IndexDef, IndexKind, TableDef, TableSettings, TableStatus, Throughput,
+};
 use ferry_storage::{Engine, Table, TableStats};
 use serde::{Deserialize, Serialize};
 
 use crate::describe::{
-    TableExtra, ThroughputState, derived_definitions, describe_table_def, epoch_seconds,
+    definitions_wire, derived_definitions, describe_table_def, on_demand_of, sse_of, throughput_of,
 };
 use crate::errors::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -44,7 +46,7 @@ pub(super) fn check_overrides(input: &Overrides, c: &mut Checks) {
     c.one_of(
         input.billing_mode_override.as_deref(),
         "billingModeOverride",
-        &["PROVISIONED", "PAY_PER_REQUEST"],
+        BillingMode::NAMES,
     );
     for (i, g) in input
         .global_secondary_index_override
@@ -76,7 +78,7 @@ pub(super) fn check_overrides(input: &Overrides, c: &mut Checks) {
 /// of which must match a source index by key schema and projection (AWS
 /// allows a rename but no new index).
 fn restored_indexes(input: &Overrides, source: &TableDef) -> Result<Vec<IndexDef>, ApiError> {
-    let defs = derived_definitions(source);
+    let defs = definitions_wire(&derived_definitions(source));
     let pick = |kind: IndexKind, req: IndexRequest<'_>| -> Result<IndexDef, ApiError> {
         let no_match = || {
             ApiError::validation(format!(
@@ -139,19 +141,20 @@ fn restored_indexes(input: &Overrides, source: &TableDef) -> Result<Vec<IndexDef
     Ok(out)
 }
 
-/// The server-owned description fields of the restored table.
-fn restored_extra(
+/// The described settings of the restored table.
+fn restored_settings(
     input: &Overrides,
     source: &TableDef,
     indexes: &[IndexDef],
     now: i64,
-) -> Result<TableExtra, ApiError> {
-    let src = TableExtra::of(source);
-    let mode = input
-        .billing_mode_override
-        .clone()
-        .or_else(|| src.billing_mode.clone());
-    let provisioned = mode.as_deref() != Some("PAY_PER_REQUEST");
+) -> Result<TableSettings, ApiError> {
+    let src = &source.settings;
+    // The override's name was checked by `check_overrides`.
+    let mode = match input.billing_mode_override.as_deref() {
+        Some(m) => BillingMode::parse(m),
+        None => src.billing_mode,
+    };
+    let provisioned = mode != Some(BillingMode::PayPerRequest);
     if input.billing_mode_override.as_deref() == Some("PROVISIONED")
         && input.provisioned_throughput_override.is_none()
     {
@@ -165,15 +168,12 @@ fn restored_extra(
         ));
     }
     let throughput = match (&input.provisioned_throughput_override, provisioned) {
-        (Some(t), _) => ThroughputState::new(
-            t.read_capacity_units.unwrap_or(0),
-            t.write_capacity_units.unwrap_or(0),
+        (Some(t), _) => throughput_of(Some(t)),
+        (None, true) => Throughput::new(
+            src.throughput.read_capacity_units,
+            src.throughput.write_capacity_units,
         ),
-        (None, true) => ThroughputState::new(
-            src.provisioned_throughput.read_capacity_units,
-            src.provisioned_throughput.write_capacity_units,
-        ),
-        (None, false) => ThroughputState::default(),
+        (None, false) => Throughput::default(),
     };
     let mut index_throughput = std::collections::BTreeMap::new();
     for i in indexes.iter().filter(|i| i.kind == IndexKind::Global) {
@@ -183,39 +183,31 @@ fn restored_extra(
             .flatten()
             .find(|g| g.index_name.as_deref() == Some(i.name.as_str()))
             .and_then(|g| g.provisioned_throughput.as_ref())
-            .map(|t| {
-                ThroughputState::new(
-                    t.read_capacity_units.unwrap_or(0),
-                    t.write_capacity_units.unwrap_or(0),
-                )
-            });
+            .map(|t| throughput_of(Some(t)));
         let kept = src
             .index_throughput
             .get(&i.name)
-            .map(|t| ThroughputState::new(t.read_capacity_units, t.write_capacity_units));
+            .map(|t| Throughput::new(t.read_capacity_units, t.write_capacity_units));
         if provisioned && let Some(t) = given.or(kept) {
             index_throughput.insert(i.name.clone(), t);
         }
     }
-    Ok(TableExtra {
-        attribute_definitions: Vec::new(),
-        billing_mode: mode.clone(),
-        provisioned_throughput: throughput,
-        last_update_to_pay_per_request_date_time: (mode.as_deref() == Some("PAY_PER_REQUEST"))
-            .then(|| epoch_seconds(now)),
+    Ok(TableSettings {
+        billing_mode: mode,
+        throughput,
+        pay_per_request_since_micros: (!provisioned).then_some(now),
         index_throughput,
-        streams: Vec::new(),
-        sse_specification: input
+        sse: input
             .sse_specification_override
-            .clone()
-            .or(src.sse_specification),
-        tags: Vec::new(),
-        table_class: None,
-        deletion_protection_enabled: false,
+            .as_ref()
+            .map(sse_of)
+            .or_else(|| src.sse.clone()),
         on_demand_throughput: input
             .on_demand_throughput_override
-            .clone()
-            .or(src.on_demand_throughput),
+            .as_ref()
+            .map(on_demand_of)
+            .or_else(|| src.on_demand_throughput.clone()),
+        ..TableSettings::default()
     })
 }
 
@@ -245,7 +237,7 @@ pub(super) fn create_target(
         None => {}
     }
     let indexes = restored_indexes(overrides, src)?;
-    let extra = restored_extra(overrides, src, &indexes, now)?;
+    let settings = restored_settings(overrides, src, &indexes, now)?;
     let def = TableDef {
         name: target_name.to_string(),
         id: uuid::Uuid::new_v4().to_string(),
@@ -254,7 +246,7 @@ pub(super) fn create_target(
         created_micros: now,
         status: TableStatus::Creating,
         pitr: None,
-        extra: extra.to_json(),
+        settings,
     };
     engine.create_table(def).map_err(|e| match e {
         ferry_storage::StorageError::TableExists(_) => exists(),

@@ -6,12 +6,12 @@
 //! member paths under `tableCreationParameters`.
 
 use ferry_jobs::import::{
-    CsvOptions, FormatOptions, ImportRequest, InputCompression, InputFormat, S3Source,
+    Compression, CsvOptions, FormatOptions, ImportRequest, InputFormat, S3Source,
 };
-use ferry_model::{IndexDef, IndexKind, TableDef, TableStatus};
+use ferry_model::{BillingMode, IndexDef, IndexKind, TableDef, TableSettings, TableStatus};
 
 use super::wire::{ImportTableInput, TableCreationParametersW};
-use crate::describe::{TableExtra, ThroughputState, epoch_seconds};
+use crate::describe::{definitions_of, on_demand_of, sse_of, throughput_of};
 use crate::errors::ApiError;
 use crate::state::AppState;
 use crate::validation::{
@@ -149,7 +149,7 @@ fn check_table_shape(p: Option<&TableCreationParametersW>, checks: &mut Checks) 
     checks.one_of(
         p.billing_mode.as_deref(),
         &format!("{path}.billingMode"),
-        &["PROVISIONED", "PAY_PER_REQUEST"],
+        BillingMode::NAMES,
     );
     check_throughput_shape(
         p.provisioned_throughput.as_ref(),
@@ -224,7 +224,7 @@ fn check_shapes(input: &ImportTableInput) -> Result<(), ApiError> {
     checks.one_of(
         input.input_format.as_deref(),
         "inputFormat",
-        &["DYNAMODB_JSON", "ION", "CSV"],
+        InputFormat::NAMES,
     );
     checks.one_of(
         input.input_compression_type.as_deref(),
@@ -332,13 +332,7 @@ fn table_def(state: &AppState, p: &TableCreationParametersW) -> Result<TableDef,
                 }
                 (Some(t), false) => {
                     check_capacity_bounds(t, &format!(" for index {index_name}"))?;
-                    index_throughput.insert(
-                        index_name.to_string(),
-                        ThroughputState::new(
-                            t.read_capacity_units.unwrap_or(0),
-                            t.write_capacity_units.unwrap_or(0),
-                        ),
-                    );
+                    index_throughput.insert(index_name.to_string(), throughput_of(Some(t)));
                 }
                 (None, true) => {}
             }
@@ -352,27 +346,16 @@ fn table_def(state: &AppState, p: &TableCreationParametersW) -> Result<TableDef,
     check_unique_index_names(indexes.iter().map(|i| i.name.as_str()))?;
     check_definitions_used(&defs, &table_key, &indexes)?;
     let now = state.engine.clock().now();
-    let throughput = p
-        .provisioned_throughput
-        .map(|t| {
-            ThroughputState::new(
-                t.read_capacity_units.unwrap_or(0),
-                t.write_capacity_units.unwrap_or(0),
-            )
-        })
-        .unwrap_or_default();
-    let extra = TableExtra {
-        attribute_definitions: defs,
-        billing_mode: p.billing_mode.clone(),
-        provisioned_throughput: throughput,
-        last_update_to_pay_per_request_date_time: ppr.then_some(epoch_seconds(now)),
+    // The billing mode's name was checked above.
+    let settings = TableSettings {
+        attribute_definitions: definitions_of(&defs),
+        billing_mode: p.billing_mode.as_deref().and_then(BillingMode::parse),
+        throughput: throughput_of(p.provisioned_throughput.as_ref()),
+        pay_per_request_since_micros: ppr.then_some(now),
         index_throughput,
-        streams: Vec::new(),
-        sse_specification: p.sse_specification.clone(),
-        tags: Vec::new(),
-        table_class: None,
-        deletion_protection_enabled: false,
-        on_demand_throughput: p.on_demand_throughput.clone(),
+        sse: p.sse_specification.as_ref().map(sse_of),
+        on_demand_throughput: p.on_demand_throughput.as_ref().map(on_demand_of),
+        ..TableSettings::default()
     };
     Ok(TableDef {
         name,
@@ -382,7 +365,7 @@ fn table_def(state: &AppState, p: &TableCreationParametersW) -> Result<TableDef,
         created_micros: now,
         status: TableStatus::Creating,
         pitr: None,
-        extra: extra.to_json(),
+        settings,
     })
 }
 
@@ -404,7 +387,7 @@ pub fn import_request(
     let compression = input
         .input_compression_type
         .as_deref()
-        .and_then(InputCompression::parse);
+        .and_then(Compression::parse);
     let csv_given = input
         .input_format_options
         .as_ref()

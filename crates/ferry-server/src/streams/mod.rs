@@ -15,14 +15,14 @@ use ferry_storage::Table;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::describe::{TableExtra, key_schema_wire};
+use crate::describe::key_schema_wire;
 use crate::errors::{ApiError, ErrorCode};
 use crate::state::{AppState, blocking};
 use crate::validation::Checks;
 use crate::wire;
 
-pub use model::StreamMeta;
 use model::{ITERATOR_LIFETIME_MICROS, ShardIterator, invalid_iterator, parse_seq, seq, seq_text};
+pub use model::{StreamMeta, StreamTimes};
 
 /// GetRecords answers at most this many bytes of records (1 MB).
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -98,10 +98,11 @@ pub(crate) fn iterator_stream_arn(state: &AppState, text: &str) -> Option<String
 
 /// The streams of a table still readable now.
 fn streams_of(def: &TableDef, now: i64) -> Vec<StreamMeta> {
-    TableExtra::of(def)
+    def.settings
         .streams
-        .into_iter()
+        .iter()
         .filter(|s| !s.expired(now))
+        .cloned()
         .collect()
 }
 
@@ -388,7 +389,7 @@ pub async fn get_records(state: &AppState, body: &[u8]) -> Result<Value, ApiErro
         if records.len() >= limit || bytes >= MAX_RESPONSE_BYTES {
             break;
         }
-        let (rec, size) = records::record(c, &names, &f.meta.view_type, &region);
+        let (rec, size) = records::record(c, &names, f.meta.view_type.as_str(), &region);
         bytes += size;
         records.push(rec);
         last = Some(n);

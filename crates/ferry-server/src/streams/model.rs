@@ -1,5 +1,6 @@
-//! The stream model: stream descriptors (kept in the table's `extra`),
-//! shards computed from time, sequence numbers and shard iterators.
+//! The stream model: stream descriptors (`ferry_model::StreamSettings`, kept
+//! in the table's settings) and their times, shards computed from time,
+//! sequence numbers and shard iterators.
 //!
 //! - A stream is named by its creation time (label `YYYY-MM-DDTHH:MM:SS.mmm`,
 //!   ARN `<table ARN>/stream/<label>`).
@@ -15,7 +16,6 @@
 //!   the table's id so a changed or made-up iterator is refused.
 
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::errors::ApiError;
@@ -26,59 +26,65 @@ pub const SHARD_MICROS: i64 = 4 * 3_600_000_000;
 pub const ITERATOR_LIFETIME_MICROS: i64 = 15 * 60_000_000;
 
 /// One stream of a table, enabled at `created_micros`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct StreamMeta {
-    pub created_micros: i64,
-    pub disabled_micros: Option<i64>,
-    pub view_type: String,
+pub use ferry_model::StreamSettings as StreamMeta;
+
+/// A stream's label, lifetime and shards, all computed from its times.
+pub trait StreamTimes {
+    fn label(&self) -> String;
+    fn expired(&self, now: i64) -> bool;
+    fn trim_horizon(&self, now: i64) -> i64;
+    fn shard_count(&self, now: i64) -> u64;
+    fn shard_range(&self, i: u64) -> (i64, i64);
+    fn first_live_shard(&self, now: i64) -> u64;
+    fn shard_id(&self, table_id: &str, i: u64) -> String;
+    fn parse_shard(&self, table_id: &str, id: &str, now: i64) -> Option<u64>;
 }
 
-impl StreamMeta {
-    pub fn label(&self) -> String {
+/// The end of the stream's time (exclusive), if disabled.
+fn end(s: &StreamMeta) -> i64 {
+    s.disabled_micros.unwrap_or(i64::MAX)
+}
+
+impl StreamTimes for StreamMeta {
+    fn label(&self) -> String {
         chrono::DateTime::from_timestamp_micros(self.created_micros)
             .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string())
             .unwrap_or_default()
     }
 
     /// Readable until 24 hours after it was disabled.
-    pub fn expired(&self, now: i64) -> bool {
+    fn expired(&self, now: i64) -> bool {
         self.disabled_micros
             .is_some_and(|d| now >= d + ferry_storage::STREAM_RETENTION_MICROS)
     }
 
     /// The oldest commit time still readable.
-    pub fn trim_horizon(&self, now: i64) -> i64 {
+    fn trim_horizon(&self, now: i64) -> i64 {
         self.created_micros
             .max(now - ferry_storage::STREAM_RETENTION_MICROS)
     }
 
-    /// The end of the stream's time (exclusive), if disabled.
-    fn end(&self) -> i64 {
-        self.disabled_micros.unwrap_or(i64::MAX)
-    }
-
     /// The number of shards so far (the last one open unless disabled).
-    pub fn shard_count(&self, now: i64) -> u64 {
+    fn shard_count(&self, now: i64) -> u64 {
         let last = now
-            .min(self.end().saturating_sub(1))
+            .min(end(self).saturating_sub(1))
             .max(self.created_micros);
         ((last - self.created_micros) / SHARD_MICROS) as u64 + 1
     }
 
     /// Shard `i`'s commit-time range `[start, end)`.
-    pub fn shard_range(&self, i: u64) -> (i64, i64) {
+    fn shard_range(&self, i: u64) -> (i64, i64) {
         let start = self.created_micros + (i as i64) * SHARD_MICROS;
-        (start, (start + SHARD_MICROS).min(self.end()))
+        (start, (start + SHARD_MICROS).min(end(self)))
     }
 
     /// The first shard with data newer than the trim horizon.
-    pub fn first_live_shard(&self, now: i64) -> u64 {
+    fn first_live_shard(&self, now: i64) -> u64 {
         let h = self.trim_horizon(now);
         ((h - self.created_micros) / SHARD_MICROS).max(0) as u64
     }
 
-    pub fn shard_id(&self, table_id: &str, i: u64) -> String {
+    fn shard_id(&self, table_id: &str, i: u64) -> String {
         let (start, _) = self.shard_range(i);
         let tag = mac(table_id, &format!("shard|{}|{i}", self.created_micros));
         format!(
@@ -89,7 +95,7 @@ impl StreamMeta {
     }
 
     /// The shard index of a shard id of this stream that exists now.
-    pub fn parse_shard(&self, table_id: &str, id: &str, now: i64) -> Option<u64> {
+    fn parse_shard(&self, table_id: &str, id: &str, now: i64) -> Option<u64> {
         let ms: i64 = id.strip_prefix("shardId-")?.get(..20)?.parse().ok()?;
         // Ids carry the start in milliseconds: up to 999 µs below it.
         let offset = ms
@@ -183,7 +189,7 @@ mod tests {
         StreamMeta {
             created_micros: 1_700_000_000_123_456,
             disabled_micros: None,
-            view_type: "KEYS_ONLY".into(),
+            view_type: ferry_model::StreamViewType::KeysOnly,
         }
     }
 

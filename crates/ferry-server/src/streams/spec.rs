@@ -6,16 +6,14 @@
 //! texts for a view type without `StreamEnabled: true` and for a missing view
 //! type are Ferry's (AWS's exact wording is not documented).
 
+use ferry_model::StreamViewType;
 use ferry_storage::Table;
 
-use crate::describe::TableExtra;
 use crate::errors::ApiError;
 use crate::validation::Checks;
 use crate::wire::tables::StreamSpecificationW;
 
-use super::model::StreamMeta;
-
-pub const VIEW_TYPES: [&str; 4] = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
+use super::model::{StreamMeta, StreamTimes};
 
 /// The shape checks (collected with the request's other checks).
 pub fn check_shape(spec: Option<&StreamSpecificationW>, checks: &mut Checks) {
@@ -25,15 +23,20 @@ pub fn check_shape(spec: Option<&StreamSpecificationW>, checks: &mut Checks) {
     checks.one_of(
         spec.stream_view_type.as_deref(),
         "streamSpecification.streamViewType",
-        &VIEW_TYPES,
+        StreamViewType::NAMES,
     );
 }
 
 /// The semantic checks after the shape ones: whether the spec enables a
 /// stream (and with which view type).
-fn enables(spec: &StreamSpecificationW) -> Result<Option<String>, ApiError> {
+fn enables(spec: &StreamSpecificationW) -> Result<Option<StreamViewType>, ApiError> {
     match (spec.stream_enabled, &spec.stream_view_type) {
-        (Some(true), Some(v)) => Ok(Some(v.clone())),
+        // `check_shape` has refused any other name already.
+        (Some(true), Some(v)) => StreamViewType::parse(v).map(Some).ok_or_else(|| {
+            ApiError::validation(format!(
+                "One or more parameter values were invalid: unknown StreamViewType {v}"
+            ))
+        }),
         (Some(true), None) => Err(ApiError::validation(
             "One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true",
         )),
@@ -106,26 +109,18 @@ pub fn on_update(
 /// deleted table's stream DISABLED, readable for 24 hours (the engine keeps
 /// the table's history that long, `Engine::delete_table`).
 pub fn end_on_delete(table: &Table, now: i64) -> Result<(), ApiError> {
-    let mut extra = TableExtra::of(&table.def());
-    let Some(open) = extra
-        .streams
-        .iter_mut()
-        .find(|s| s.disabled_micros.is_none())
-    else {
+    let mut streams = table.def().settings.streams;
+    let Some(open) = streams.iter_mut().find(|s| s.disabled_micros.is_none()) else {
         return Ok(());
     };
     open.disabled_micros = Some(now);
-    table.update_def(&mut |d| {
-        let mut e = TableExtra::of(d);
-        e.streams = extra.streams.clone();
-        e.store_into(&mut d.extra);
-    })?;
+    table.update_def(&mut |d| d.settings.streams = streams.clone())?;
     Ok(())
 }
 
 /// Tells the engine to keep versions for the streams of a new table.
 pub fn keep_versions(table: &Table) -> Result<(), ApiError> {
-    keep_versions_for(table, &TableExtra::of(&table.def()).streams)
+    keep_versions_for(table, &table.def().settings.streams)
 }
 
 /// Tells the engine how long to keep versions for `streams` (enabled: until

@@ -92,17 +92,11 @@ impl Drop for RunFile {
     }
 }
 
-fn put_varint(mut v: u64, out: &mut impl Write) -> std::io::Result<u64> {
-    let mut buf = [0u8; 10];
-    let mut n = 0;
-    while v >= 0x80 {
-        buf[n] = (v as u8) | 0x80;
-        v >>= 7;
-        n += 1;
-    }
-    buf[n] = v as u8;
-    out.write_all(&buf[..=n])?;
-    Ok(n as u64 + 1)
+fn put_varint(v: u64, out: &mut impl Write) -> std::io::Result<u64> {
+    let mut buf = [0u8; crate::varint::MAX_LEN];
+    let n = crate::varint::encode(v, &mut buf);
+    out.write_all(&buf[..n])?;
+    Ok(n as u64)
 }
 
 fn put_bytes(b: &[u8], out: &mut impl Write) -> std::io::Result<u64> {
@@ -234,17 +228,7 @@ pub(crate) struct SectionReader {
 
 /// A varint at the start of `b`: value and length; `None` if incomplete.
 fn varint_at(b: &[u8]) -> Result<Option<(u64, usize)>, StorageError> {
-    let mut v = 0u64;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        v |= u64::from(byte & 0x7F) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Ok(Some((v, i + 1)));
-        }
-    }
-    if b.len() >= 10 {
-        return Err(corrupt());
-    }
-    Ok(None)
+    crate::varint::decode(b).map_err(|_| corrupt())
 }
 
 /// One parsed record: its length, key and value ranges (relative), size

@@ -102,8 +102,8 @@ fn everything_survives_a_restart() {
     let t = e.table("t").expect("table is back");
     assert_eq!(t.def().status, TableStatus::Updating);
     assert_eq!(
-        t.def().extra,
-        serde_json::json!({"billing": "PAY_PER_REQUEST"})
+        t.def().settings.billing_mode,
+        Some(ferry_model::BillingMode::PayPerRequest)
     );
     assert_eq!(value(&t, "a", 1, None).as_deref(), Some("uno"));
     assert_eq!(value(&t, "a", 1, Some(last_ts - 1)).as_deref(), Some("one"));
@@ -231,7 +231,7 @@ fn update_def_keeps_name_key_and_indexes() {
             d.name = "renamed".to_string();
             d.key.range = None;
             d.status = TableStatus::Deleting;
-            d.extra = serde_json::json!({"x": 1});
+            d.settings.ttl_attribute = Some("x".to_string());
         })
         .expect("update");
     assert_eq!(def.name, "t");
@@ -239,8 +239,8 @@ fn update_def_keeps_name_key_and_indexes() {
     assert_eq!(def.status, TableStatus::Deleting);
     assert_eq!(t.def(), def);
     assert_eq!(
-        e.table("t").expect("table").def().extra,
-        serde_json::json!({"x": 1})
+        e.table("t").expect("table").def().settings.ttl_attribute,
+        Some("x".to_string())
     );
 }
 

@@ -11,8 +11,8 @@ mod stream;
 mod txn;
 
 use ferry_model::{
-    AttributeValue, IndexDef, IndexKind, Item, KeyAttr, KeySchema, Number, PitrSettings,
-    Projection, ProjectionType, ScalarType, TableDef, TableStatus,
+    AttributeValue, BillingMode, IndexDef, IndexKind, Item, KeyAttr, KeySchema, Number,
+    PitrSettings, Projection, ProjectionType, ScalarType, TableDef, TableSettings, TableStatus,
 };
 
 pub(crate) fn s(v: &str) -> AttributeValue {
@@ -72,6 +72,9 @@ pub(crate) fn table_def(name: &str, indexes: Vec<IndexDef>, pitr: bool) -> Table
             recovery_period_days: 35,
             enabled_micros: 0,
         }),
-        extra: serde_json::json!({"billing": "PAY_PER_REQUEST"}),
+        settings: TableSettings {
+            billing_mode: Some(BillingMode::PayPerRequest),
+            ..TableSettings::default()
+        },
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clap::Args;
 use ferry_jobs::cwlogs::{GetEventsQuery, IMPORT_LOG_GROUP};
-use ferry_jobs::import::{ImportStatus, InputCompression, InputFormat};
+use ferry_jobs::import::{Compression, ImportStatus, InputFormat};
 use serde_json::{Value, json};
 
 use super::online::{Api, UPLOAD_BUCKET};
@@ -232,7 +232,7 @@ async fn drive(
         return Err(CliError::failed("ImportTable answered a dry run"));
     };
     let arn = started.import_table_description.import_arn;
-    let total = (resolved.compression == InputCompression::None).then_some(resolved.total_bytes);
+    let total = (resolved.compression == Compression::None).then_some(resolved.total_bytes);
     let mut progress = Progress::new(output, "imported", total);
     let view = loop {
         let view = state
@@ -354,7 +354,7 @@ async fn run_online(url: &str, args: &ImportArgs) -> Result<u8, CliError> {
     let body = import_request(args, &resolved, params);
     let started = api.call("DynamoDB_20120810.ImportTable", &body).await?;
     let arn = started["ImportTableDescription"]["ImportArn"].clone();
-    let total = (resolved.compression == InputCompression::None).then_some(resolved.total_bytes);
+    let total = (resolved.compression == Compression::None).then_some(resolved.total_bytes);
     let mut progress = Progress::new(args.output, "imported", total);
     let description = loop {
         let now = api

@@ -97,12 +97,12 @@ pub enum CompressionArg {
 }
 
 impl CompressionArg {
-    pub fn compression(self) -> ferry_jobs::import::InputCompression {
-        use ferry_jobs::import::InputCompression;
+    pub fn compression(self) -> ferry_jobs::import::Compression {
+        use ferry_jobs::import::Compression;
         match self {
-            CompressionArg::Gzip => InputCompression::Gzip,
-            CompressionArg::Zstd => InputCompression::Zstd,
-            CompressionArg::None => InputCompression::None,
+            CompressionArg::Gzip => Compression::Gzip,
+            CompressionArg::Zstd => Compression::Zstd,
+            CompressionArg::None => Compression::None,
         }
     }
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ferry_formats::manifest::{ExportFormat, ExportType, ManifestSummary, parse_manifest_files};
-use ferry_jobs::import::{InputCompression, InputFormat, MAX_OBJECTS};
+use ferry_jobs::import::{Compression, InputFormat, MAX_OBJECTS};
 use ferry_objects::{ExternalClient, ExternalS3Config, LocalDirClient, ObjectClient, ObjectError};
 use futures::StreamExt as _;
 use md5::Digest as _;
@@ -107,7 +107,7 @@ pub fn locate_dest(spec: &str) -> Result<Location, CliError> {
 pub struct Resolved {
     pub location: Location,
     pub format: InputFormat,
-    pub compression: InputCompression,
+    pub compression: Compression,
     /// Sum of the objects' sizes (as stored, maybe compressed).
     pub total_bytes: u64,
 }
@@ -194,14 +194,14 @@ async fn verify_export(loc: &Location, dir: &str, quiet: bool) -> Result<(), Cli
 }
 
 /// The format and compression a file name suggests.
-fn guess(key: &str) -> Option<(InputFormat, InputCompression)> {
+fn guess(key: &str) -> Option<(InputFormat, Compression)> {
     let name = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
     let (stem, compression) = if let Some(s) = name.strip_suffix(".gz") {
-        (s, InputCompression::Gzip)
+        (s, Compression::Gzip)
     } else if let Some(s) = name.strip_suffix(".zst").or(name.strip_suffix(".zstd")) {
-        (s, InputCompression::Zstd)
+        (s, Compression::Zstd)
     } else {
-        (name.as_str(), InputCompression::None)
+        (name.as_str(), Compression::None)
     };
     let format = if stem.ends_with(".json") || stem.ends_with(".jsonl") {
         InputFormat::DynamoDbJson
@@ -234,7 +234,7 @@ pub async fn resolve(
             ExportFormat::DynamoDbJson => InputFormat::DynamoDbJson,
             ExportFormat::Ion => InputFormat::Ion,
         };
-        from_manifest = Some((format, InputCompression::Gzip));
+        from_manifest = Some((format, Compression::Gzip));
         if !quiet {
             eprintln!("reading the AWS export {}", summary.export_arn);
         }
@@ -262,7 +262,7 @@ pub async fn resolve(
     };
     let (format, compression) = match (flags.input_format, flags.input_compression, guessed) {
         (Some(f), Some(c), _) => (f.format(), c.compression()),
-        (Some(f), None, g) => (f.format(), g.map_or(InputCompression::None, |g| g.1)),
+        (Some(f), None, g) => (f.format(), g.map_or(Compression::None, |g| g.1)),
         (None, c, Some(g)) => (g.0, c.map_or(g.1, |c| c.compression())),
         (None, _, None) => {
             let names: Vec<_> = objects.iter().take(3).map(|o| o.key.as_str()).collect();
@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn guesses_from_names() {
-        use InputCompression as C;
+        use Compression as C;
         use InputFormat as F;
         assert_eq!(guess("a/b.json.gz"), Some((F::DynamoDbJson, C::Gzip)));
         assert_eq!(guess("x.ion.zst"), Some((F::Ion, C::Zstd)));

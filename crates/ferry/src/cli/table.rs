@@ -227,7 +227,7 @@ pub fn table_def(params: &Value) -> Result<TableDef, CliError> {
         created_micros: 0,
         status: TableStatus::Active,
         pitr: None,
-        extra: Value::Null,
+        settings: Default::default(),
     })
 }
 

@@ -25,6 +25,7 @@ mod legacy_items;
 mod legacy_query;
 mod limits;
 mod logs;
+mod migration;
 mod partiql;
 mod partiql_batch;
 mod partiql_txn;

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use crossbeam_channel::Sender;
 
-use super::{InputCompression, InputFormat, Payload, Shared, Task, is_blank_byte};
+use super::{Compression, InputFormat, Payload, Shared, Task, is_blank_byte};
 
 pub(super) fn reader_loop(shared: &Shared<'_>, tx: Sender<Task>) {
     loop {
@@ -41,9 +41,9 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-fn broken_message(compression: InputCompression, e: &io::Error) -> String {
+fn broken_message(compression: Compression, e: &io::Error) -> String {
     match compression {
-        InputCompression::None => format!("Unable to read the object: {e}"),
+        Compression::None => format!("Unable to read the object: {e}"),
         c => format!("Unable to decompress the object as {}: {e}", c.as_str()),
     }
 }
@@ -114,11 +114,10 @@ fn read_object(shared: &Shared<'_>, i: usize, tx: &Sender<Task>) {
     let abandoned = || shared.abandoned[i].load(Ordering::Relaxed);
     match plan.format {
         InputFormat::DynamoDbJson => {
-            let decoder =
-                match ferry_formats::compress::decoder(plan.compression.to_formats(), guarded) {
-                    Ok(d) => d,
-                    Err(e) => return on_error(&e, &mut send),
-                };
+            let decoder = match ferry_formats::compress::decoder(plan.compression, guarded) {
+                Ok(d) => d,
+                Err(e) => return on_error(&e, &mut send),
+            };
             let mut reader = Counting {
                 inner: decoder,
                 live: shared.live,
@@ -197,20 +196,17 @@ fn read_object(shared: &Shared<'_>, i: usize, tx: &Sender<Task>) {
         }
         InputFormat::Csv | InputFormat::Ion => {
             let format = match plan.format {
-                InputFormat::Csv => ferry_formats::InputFormat::Csv {
+                InputFormat::Csv => ferry_formats::ReaderFormat::Csv {
                     options: plan.csv.clone().unwrap_or_default(),
                     types: plan.key_types.clone(),
                 },
-                _ => ferry_formats::InputFormat::Ion,
+                _ => ferry_formats::ReaderFormat::Ion,
             };
-            let mut reader = match ferry_formats::open_reader(
-                &format,
-                plan.compression.to_formats(),
-                Box::new(guarded),
-            ) {
-                Ok(r) => r,
-                Err(e) => return on_error(&e, &mut send),
-            };
+            let mut reader =
+                match ferry_formats::open_reader(&format, plan.compression, Box::new(guarded)) {
+                    Ok(r) => r,
+                    Err(e) => return on_error(&e, &mut send),
+                };
             let mut counted = 0u64;
             let add_bytes = |now: u64, counted: &mut u64| {
                 shared

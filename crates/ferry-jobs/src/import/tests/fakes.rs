@@ -202,7 +202,7 @@ pub fn table(name: &str, with_sort: bool) -> TableDef {
         created_micros: 0,
         status: TableStatus::Creating,
         pitr: None,
-        extra: serde_json::json!({}),
+        settings: Default::default(),
     }
 }
 

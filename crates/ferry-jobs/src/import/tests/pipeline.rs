@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use super::fakes::*;
 use crate::import::pipeline::{self, ErrorPolicy, Live, Plan, Settings};
 use crate::import::source::{ObjectSource, SourceObject};
-use crate::import::spec::{Counters, Failure, InputCompression, InputFormat};
+use crate::import::spec::{Compression, Counters, Failure, InputFormat};
 
 struct Run {
     sink: VecSink,
@@ -30,7 +30,7 @@ fn run_with(
     src: &MemSource,
     prefix: &str,
     format: InputFormat,
-    compression: InputCompression,
+    compression: Compression,
     csv: Option<ferry_formats::csv::CsvOptions>,
     table: &ferry_model::TableDef,
     settings: &Settings,
@@ -66,12 +66,7 @@ fn run_with(
     }
 }
 
-fn run_json(
-    src: &MemSource,
-    compression: InputCompression,
-    chunk: usize,
-    policy: ErrorPolicy,
-) -> Run {
+fn run_json(src: &MemSource, compression: Compression, chunk: usize, policy: ErrorPolicy) -> Run {
     run_with(
         src,
         "in/",
@@ -89,19 +84,15 @@ fn expected_keys(prefix: &str, range: std::ops::Range<u64>) -> Vec<String> {
 
 #[test]
 fn json_every_compression_many_chunks_two_objects() {
-    for compression in [
-        InputCompression::None,
-        InputCompression::Gzip,
-        InputCompression::Zstd,
-    ] {
+    for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
         let src = MemSource::new();
         let a = json_lines("a", 0..3000);
         let b = json_lines("b", 0..1500);
         let total = (a.len() + b.len()) as u64;
         let enc = |d: Vec<u8>| match compression {
-            InputCompression::None => d,
-            InputCompression::Gzip => gzip(&d),
-            InputCompression::Zstd => zstd(&d),
+            Compression::None => d,
+            Compression::Gzip => gzip(&d),
+            Compression::Zstd => zstd(&d),
         };
         src.put("b", "in/a.json", enc(a));
         src.put("b", "in/b.json", enc(b));
@@ -130,12 +121,7 @@ fn multi_member_gzip_reads_every_member() {
     let mut data = gzip(&json_lines("a", 0..10));
     data.extend(gzip(&json_lines("a", 10..25)));
     src.put("b", "in/x.gz", data);
-    let r = run_json(
-        &src,
-        InputCompression::Gzip,
-        1 << 20,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::Gzip, 1 << 20, ErrorPolicy::AbandonObject);
     assert_eq!(r.sink.keys(), expected_keys("a", 0..25));
     assert_eq!(r.counters.processed_items, 25);
 }
@@ -147,12 +133,7 @@ fn blank_lines_are_neither_items_nor_errors_and_last_line_needs_no_newline() {
         .to_vec();
     let len = data.len() as u64;
     src.put("b", "in/x", data);
-    let r = run_json(
-        &src,
-        InputCompression::None,
-        1 << 20,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::None, 1 << 20, ErrorPolicy::AbandonObject);
     assert_eq!(r.sink.keys(), vec!["x", "y"]);
     assert_eq!(
         r.counters,
@@ -174,12 +155,7 @@ fn unparsable_record_abandons_the_rest_of_its_object_only() {
     a.extend(json_lines("a", 2001..4000));
     src.put("b", "in/a", a);
     src.put("b", "in/b", json_lines("b", 0..100));
-    let r = run_json(
-        &src,
-        InputCompression::None,
-        4096,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::None, 4096, ErrorPolicy::AbandonObject);
     assert_eq!(r.result, Ok(()));
     let mut want = expected_keys("a", 0..2000);
     want.extend(expected_keys("b", 0..100));
@@ -201,12 +177,7 @@ fn invalid_item_is_skipped_alone_and_its_object_goes_on() {
     a.extend(json_lines("a", 2001..4000));
     src.put("b", "in/a", a);
     src.put("b", "in/b", json_lines("b", 0..100));
-    let r = run_json(
-        &src,
-        InputCompression::None,
-        4096,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::None, 4096, ErrorPolicy::AbandonObject);
     assert_eq!(r.result, Ok(()));
     let mut want = expected_keys("a", 0..2000);
     want.extend(expected_keys("a", 2001..4000));
@@ -237,7 +208,7 @@ fn skip_policy_logs_every_bad_item_with_its_index() {
     a.extend_from_slice(b"{\"Item\":{\"pk\":{\"N\":\"5\"}}}\n");
     a.extend_from_slice(b"{\"NotAnItem\":{}}\n");
     src.put("b", "in/a", a);
-    let r = run_json(&src, InputCompression::None, 4096, ErrorPolicy::SkipItem);
+    let r = run_json(&src, Compression::None, 4096, ErrorPolicy::SkipItem);
     assert_eq!(r.sink.keys().len(), 1999);
     let errors = r.log.sorted();
     assert_eq!(
@@ -272,7 +243,7 @@ fn gsi_key_of_the_wrong_type_and_oversized_items_are_item_errors() {
         &src,
         "in/",
         InputFormat::DynamoDbJson,
-        InputCompression::None,
+        Compression::None,
         None,
         &table_with_gsi("t"),
         &settings(1 << 20, ErrorPolicy::SkipItem),
@@ -300,12 +271,7 @@ fn corrupt_gzip_skips_the_rest_of_that_object_and_others_import() {
     }
     src.put("b", "in/a.gz", bad);
     src.put("b", "in/b.gz", gzip(&json_lines("b", 0..300)));
-    let r = run_json(
-        &src,
-        InputCompression::Gzip,
-        4096,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::Gzip, 4096, ErrorPolicy::AbandonObject);
     assert_eq!(r.result, Ok(()));
     let keys = r.sink.keys();
     let from_a = keys.iter().filter(|k| k.starts_with('a')).count() as u64;
@@ -344,7 +310,7 @@ fn object_changed_after_listing_fails_the_import() {
         bucket: "b",
         objects: &objects,
         format: InputFormat::DynamoDbJson,
-        compression: InputCompression::None,
+        compression: Compression::None,
         csv: None,
         key_types: Default::default(),
         table: &t,
@@ -372,12 +338,7 @@ fn a_source_failure_mid_object_fails_the_import() {
     let src = MemSource::new();
     src.put("b", "in/a", json_lines("a", 0..2000));
     src.fail_after.lock().insert("in/a".into(), 10_000);
-    let r = run_json(
-        &src,
-        InputCompression::None,
-        4096,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::None, 4096, ErrorPolicy::AbandonObject);
     let failure = r.result.unwrap_err();
     assert_eq!(failure.code, "S3InternalError");
     assert!(
@@ -404,7 +365,7 @@ fn csv_with_header_list_delimiter_and_quotes() {
         &src,
         "in/",
         InputFormat::Csv,
-        InputCompression::None,
+        Compression::None,
         Some(csv),
         &table("t", false),
         &settings(4096, ErrorPolicy::AbandonObject),
@@ -438,7 +399,7 @@ fn csv_wrong_column_count_is_an_item_error_at_its_row_index() {
         &src,
         "in/",
         InputFormat::Csv,
-        InputCompression::Gzip,
+        Compression::Gzip,
         None,
         &table("t", false),
         &settings(4096, ErrorPolicy::AbandonObject),
@@ -468,7 +429,7 @@ fn csv_value_not_fitting_its_key_type_is_an_item_error_and_the_object_goes_on() 
         &src,
         "in/",
         InputFormat::Csv,
-        InputCompression::None,
+        Compression::None,
         None,
         &t,
         &settings(4096, ErrorPolicy::AbandonObject),
@@ -504,12 +465,7 @@ fn an_unreadable_record_says_how_many_lines_of_its_object_were_skipped() {
     data.extend(json_lines("a", 100..3000));
     src.put("b", "in/a.json", data);
     src.put("b", "in/b.json", json_lines("b", 0..10));
-    let r = run_json(
-        &src,
-        InputCompression::None,
-        4096,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::None, 4096, ErrorPolicy::AbandonObject);
     assert_eq!(r.result, Ok(()));
     assert_eq!(r.sink.keys().len(), 110);
     let errors = r.log.sorted();
@@ -542,7 +498,7 @@ fn ion_lines_and_top_level_list() {
         &src,
         "in/a",
         InputFormat::Ion,
-        InputCompression::None,
+        Compression::None,
         None,
         &table("t", false),
         &settings(4096, ErrorPolicy::AbandonObject),
@@ -552,7 +508,7 @@ fn ion_lines_and_top_level_list() {
         &src,
         "in/b",
         InputFormat::Ion,
-        InputCompression::Zstd,
+        Compression::Zstd,
         None,
         &table("t", false),
         &settings(4096, ErrorPolicy::AbandonObject),
@@ -565,30 +521,16 @@ fn ion_lines_and_top_level_list() {
 fn empty_object_and_empty_prefix_are_zero_items() {
     let src = MemSource::new();
     src.put("b", "in/empty", Vec::new());
-    let r = run_json(
-        &src,
-        InputCompression::None,
-        4096,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::None, 4096, ErrorPolicy::AbandonObject);
     assert_eq!(r.counters, Counters::default());
     src.bucket("c");
-    let r = run_json(
-        &src,
-        InputCompression::None,
-        4096,
-        ErrorPolicy::AbandonObject,
-    );
+    let r = run_json(&src, Compression::None, 4096, ErrorPolicy::AbandonObject);
     assert_eq!(r.result, Ok(()));
 }
 
 #[test]
 fn zero_byte_objects_are_objects_without_items_in_every_compression() {
-    for compression in [
-        InputCompression::None,
-        InputCompression::Gzip,
-        InputCompression::Zstd,
-    ] {
+    for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
         for format in [
             InputFormat::DynamoDbJson,
             InputFormat::Csv,

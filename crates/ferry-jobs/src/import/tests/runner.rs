@@ -479,3 +479,35 @@ fn describe_shows_live_counters_while_the_import_runs() {
     assert_eq!(done.record.status, ImportStatus::Completed);
     assert_eq!(done.counters.imported_items, 1000);
 }
+
+#[test]
+fn an_unreadable_import_record_is_an_error_at_open_not_a_missing_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || EngineConfig {
+        path: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    {
+        let engine = Engine::open(config()).unwrap();
+        engine
+            .meta()
+            .put("import.job", b"20260101000000-broken", b"{\"v\":1,\"id\":")
+            .unwrap();
+    }
+    let engine = Engine::open(config()).unwrap();
+    let logs = Arc::new(LogStore::new(engine.clone()));
+    let opened = Imports::open(
+        engine,
+        logs,
+        Arc::new(MemSource::default()),
+        ImportConfig::default(),
+    );
+    let Err(e) = opened else {
+        panic!("a corrupt import record must not be skipped");
+    };
+    assert!(
+        e.to_string()
+            .contains("import record 20260101000000-broken"),
+        "{e}"
+    );
+}
