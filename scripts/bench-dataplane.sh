@@ -33,7 +33,9 @@ if [[ -z "$ddb_home" ]]; then
 fi
 
 cd "$root"
-cargo build --release --locked -p ferry --bin ferry -p ferry-bench
+# Two builds: `--bin ferry` would otherwise select only binaries named ferry.
+cargo build --release --locked -p ferry --bin ferry
+cargo build --release --locked -p ferry-bench
 target="${CARGO_TARGET_DIR:-$root/target}"
 exec "$target/release/dataplane_bench" \
     --ferry "$target/release/ferry" \
