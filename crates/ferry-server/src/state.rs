@@ -108,11 +108,42 @@ pub fn active_table(engine: &Engine, name: &str) -> Result<Arc<Table>, ApiError>
     }
 }
 
-/// Run blocking storage work off the reactor.
+/// Run blocking storage work off the reactor, still as the current request
+/// (its region and caller), so that `AppState::region`, `account_id` and
+/// `caller` answer the same inside `f` as in the handler.
 pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await?
+    let request = REQUEST.try_with(RequestInfo::clone).ok();
+    tokio::task::spawn_blocking(move || match request {
+        Some(info) => REQUEST.sync_scope(info, f),
+        None => f(),
+    })
+    .await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn blocking_work_runs_as_the_current_request() {
+        let info = RequestInfo {
+            region: "eu-west-9".to_owned(),
+            caller: None,
+        };
+        let seen = with_request(
+            info,
+            blocking(|| Ok(REQUEST.try_with(|r| r.region.clone()).ok())),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seen.as_deref(), Some("eu-west-9"));
+        let outside = blocking(|| Ok(REQUEST.try_with(|r| r.region.clone()).ok()))
+            .await
+            .unwrap();
+        assert_eq!(outside, None);
+    }
 }
