@@ -30,6 +30,8 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod tests_external;
 #[cfg(test)]
+mod tests_incremental;
+#[cfg(test)]
 mod tests_raw;
 pub mod transcode;
 pub mod transcode_ion;

@@ -28,6 +28,7 @@ mod logs;
 mod migration;
 mod partiql;
 mod partiql_batch;
+mod partiql_select;
 mod partiql_txn;
 mod pitr;
 mod query_scan;
